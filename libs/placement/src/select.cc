@@ -1,0 +1,191 @@
+#include "select.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+namespace mck8s::placement {
+
+Ranker::Ranker(const CycleState& state, std::span<const ScorePlugin* const> scorers,
+               std::vector<ClusterIndex> candidates)
+    : state_(state) {
+  for (const ScorePlugin* scorer : scorers) {
+    if (scorer->AppliesTo(state)) active_.push_back(scorer);
+  }
+  first_fit_scorer_ = active_.size();
+  for (size_t j = 0; j < active_.size(); ++j) {
+    if (active_[j]->NeedsFit()) {
+      first_fit_scorer_ = j;
+      break;
+    }
+  }
+  if (active_.size() > 1) rest_.resize(candidates.size() * (active_.size() - 1));
+  // Entries are keyed in place: building one on the stack and copying it
+  // stalls on store forwarding, which costs more than the key itself.
+  pool_.resize(candidates.size());
+  for (uint32_t slot = 0; slot < candidates.size(); ++slot) {
+    Entry& entry = pool_[slot];
+    entry.cluster = candidates[slot];
+    entry.slot = slot;
+    Key(entry, /*exact=*/false);
+  }
+  Refill();
+}
+
+void Ranker::Refill() {
+  const auto after = [this](const Entry& a, const Entry& b) { return Before(b, a); };
+  const size_t before = heap_.size();
+  // Small pools, and decisions that already needed several batches, take
+  // everything at once.
+  if (pool_.size() <= 2 * batch_) {
+    heap_.insert(heap_.end(), pool_.begin(), pool_.end());
+    pool_.clear();
+  } else {
+    // The batch_-th highest first key, with a small min-heap of keys.
+    scratch_.clear();
+    for (const Entry& entry : pool_) {
+      if (scratch_.size() < batch_) {
+        scratch_.push_back(entry.first);
+        std::push_heap(scratch_.begin(), scratch_.end(), std::greater<>());
+      } else if (entry.first > scratch_.front()) {
+        std::pop_heap(scratch_.begin(), scratch_.end(), std::greater<>());
+        scratch_.back() = entry.first;
+        std::push_heap(scratch_.begin(), scratch_.end(), std::greater<>());
+      }
+    }
+    const double threshold = scratch_.front();
+    // Everything at or above the threshold moves (ties included, so what
+    // stays outside has a strictly lower first key).
+    size_t kept = 0;
+    pool_best_ = -std::numeric_limits<double>::infinity();
+    for (const Entry& entry : pool_) {
+      if (entry.first >= threshold) {
+        heap_.push_back(entry);
+      } else {
+        pool_best_ = std::max(pool_best_, entry.first);
+        pool_[kept++] = entry;
+      }
+    }
+    pool_.resize(kept);
+  }
+  if (heap_.size() - before > before) {
+    std::make_heap(heap_.begin(), heap_.end(), after);
+  } else {
+    for (size_t i = before + 1; i <= heap_.size(); ++i) {
+      std::push_heap(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(i), after);
+    }
+  }
+  batch_ *= 4;
+}
+
+void Ranker::Key(Entry& entry, bool exact) {
+  const size_t k = active_.size();
+  if (k == 0) {
+    entry.exact = true;
+    return;
+  }
+  double* rest = k > 1 ? rest_.data() + static_cast<size_t>(entry.slot) * (k - 1) : nullptr;
+  const auto set = [&](size_t j, double value) {
+    if (j == 0) {
+      entry.first = value;
+    } else {
+      rest[j - 1] = value;
+    }
+  };
+  const ClusterIndex cluster = entry.cluster;
+  size_t j = 0;
+  for (; j < first_fit_scorer_; ++j) set(j, active_[j]->Score(state_, cluster));
+  if (j < k && !exact && !state_.NewFitKnown(cluster)) {
+    set(j, active_[j]->ScoreBound(state_, cluster));
+    // The bound may have settled the fit (a cluster no node fits).
+    if (!state_.NewFitKnown(cluster)) {
+      for (++j; j < k; ++j) set(j, std::numeric_limits<double>::infinity());
+      entry.exact = false;
+      return;
+    }
+  }
+  if (j == 0 && k > 0 && exact && floor_ > -std::numeric_limits<double>::infinity()) {
+    bool got_exact = true;
+    const double score = active_[0]->ScoreAbove(state_, cluster, floor_, &got_exact);
+    entry.first = score;
+    if (!got_exact) {
+      for (j = 1; j < k; ++j) set(j, std::numeric_limits<double>::infinity());
+      entry.exact = false;
+      return;
+    }
+    j = 1;
+  }
+  for (; j < k; ++j) set(j, active_[j]->Score(state_, cluster));
+  entry.exact = true;
+  floor_ = std::max(floor_, entry.first);
+}
+
+bool Ranker::Before(const Entry& a, const Entry& b) const {
+  if (a.first != b.first) return a.first > b.first;
+  const size_t rest = active_.size() > 1 ? active_.size() - 1 : 0;
+  if (rest > 0) {
+    const double* key_a = rest_.data() + static_cast<size_t>(a.slot) * rest;
+    const double* key_b = rest_.data() + static_cast<size_t>(b.slot) * rest;
+    for (size_t j = 0; j < rest; ++j) {
+      if (key_a[j] != key_b[j]) return key_a[j] > key_b[j];
+    }
+  }
+  // An unresolved key equal to an exact one must be resolved first: its
+  // exact value may tie and then the name decides.
+  if (a.exact != b.exact) return !a.exact;
+  return a.cluster < b.cluster;
+}
+
+std::optional<ClusterIndex> Ranker::Next() {
+  const auto after = [this](const Entry& a, const Entry& b) { return Before(b, a); };
+  while (true) {
+    if (heap_.empty()) {
+      if (pool_.empty()) return std::nullopt;
+      Refill();
+      continue;
+    }
+    // The heap's best may come next only if nothing outside can tie or beat
+    // it.
+    if (!pool_.empty() && heap_.front().first <= pool_best_) {
+      Refill();
+      continue;
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), after);
+    Entry& entry = heap_.back();
+    if (!entry.exact) {
+      Key(entry, /*exact=*/true);
+      std::push_heap(heap_.begin(), heap_.end(), after);
+      continue;
+    }
+    const ClusterIndex cluster = entry.cluster;
+    heap_.pop_back();
+    // The floor may have been this entry's key.
+    floor_ = -std::numeric_limits<double>::infinity();
+    if (state_.Outcome(cluster) != FilterOutcome::kPass) continue;
+    return cluster;
+  }
+}
+
+std::vector<double> Ranker::ExactScores(const CycleState& state,
+                                        std::span<const ScorePlugin* const> scorers,
+                                        ClusterIndex cluster) {
+  std::vector<double> scores;
+  scores.reserve(scorers.size());
+  for (const ScorePlugin* scorer : scorers) {
+    scores.push_back(scorer->AppliesTo(state) ? scorer->Score(state, cluster) : 0.0);
+  }
+  return scores;
+}
+
+bool Ranker::RanksBefore(const CycleState& state, std::span<const ScorePlugin* const> scorers,
+                         ClusterIndex a, ClusterIndex b) {
+  for (const ScorePlugin* scorer : scorers) {
+    if (!scorer->AppliesTo(state)) continue;
+    const double score_a = scorer->Score(state, a);
+    const double score_b = scorer->Score(state, b);
+    if (score_a != score_b) return score_a > score_b;
+  }
+  return a < b;
+}
+
+}  // namespace mck8s::placement

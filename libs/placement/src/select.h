@@ -1,0 +1,89 @@
+// The select step: clusters in rank order, computed lazily.
+//
+// A Ranker orders candidate clusters by the policy's scorers, compared
+// lexicographically (higher first), ties to the lower cluster index (the
+// name that sorts first). It does not score everything up front: scorers
+// that need a cluster's fit contribute a cheap bound, and a cluster whose key
+// is still a bound is resolved (its exact fit computed) only when it reaches
+// the top of the heap. Since a bound is never below the exact key, a cluster
+// returned by Next() ranks before every cluster still in the heap. Next()
+// also runs the filters that need the fit (NodeFit) and skips the clusters
+// they reject.
+//
+// Cost: the candidates are not heaped up front: a scan keeps the few with the
+// highest first key (a threshold test per cluster), and only those enter the
+// heap; when the heap's best no longer beats every cluster left outside, a
+// bigger batch (doubling) comes in. A decision that needs the first few
+// clusters of thousands thus costs one bound per cluster, a handful of heap
+// steps, and one exact fit per cluster whose bound reached the top. A
+// scorer that can tell early that a cluster will not come next (ScoreAbove:
+// LeastRoom stops counting room past the best cluster found so far) only
+// tightens that cluster's bound.
+
+#ifndef MCK8S_PLACEMENT_SRC_SELECT_H_
+#define MCK8S_PLACEMENT_SRC_SELECT_H_
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mck8s/placement/framework.h"
+
+namespace mck8s::placement {
+
+class Ranker {
+ public:
+  // `candidates` must have passed the filters that do not need the fit.
+  Ranker(const CycleState& state, std::span<const ScorePlugin* const> scorers,
+         std::vector<ClusterIndex> candidates);
+
+  // The next cluster in rank order that every filter passes; nullopt when
+  // none is left.
+  std::optional<ClusterIndex> Next();
+
+  // The exact scores of `cluster`, one per scorer (0 for a scorer that does
+  // not apply to this decision).
+  static std::vector<double> ExactScores(const CycleState& state,
+                                         std::span<const ScorePlugin* const> scorers,
+                                         ClusterIndex cluster);
+
+  // Whether `a` ranks before `b`, on exact scores.
+  static bool RanksBefore(const CycleState& state, std::span<const ScorePlugin* const> scorers,
+                          ClusterIndex a, ClusterIndex b);
+
+ private:
+  // A candidate in the heap: its first key inline (most decisions rank on
+  // one active scorer), the others in rest_.
+  struct Entry {
+    double first;
+    ClusterIndex cluster;
+    uint32_t slot;
+    bool exact;
+  };
+
+  // Fills the key of `entry`: exact when `exact` or when the fit is known.
+  void Key(Entry& entry, bool exact);
+  bool Before(const Entry& a, const Entry& b) const;
+  // Moves the next batch of pool_ (the entries with the highest first keys)
+  // into heap_.
+  void Refill();
+
+  const CycleState& state_;
+  std::vector<const ScorePlugin*> active_;
+  size_t first_fit_scorer_;
+  std::vector<Entry> pool_;   // candidates not in the heap yet
+  double pool_best_ = 0;      // the highest first key in pool_ (when not empty)
+  size_t batch_ = 16;         // size of the next Refill
+  std::vector<Entry> heap_;
+  std::vector<double> rest_;  // slot * (active_.size() - 1) + scorer - 1
+  std::vector<double> scratch_;
+  // The highest first key of an exact entry still in the heap (or lower):
+  // a cluster resolved now matters only if it can reach it (ScoreAbove).
+  double floor_ = -std::numeric_limits<double>::infinity();
+};
+
+}  // namespace mck8s::placement
+
+#endif  // MCK8S_PLACEMENT_SRC_SELECT_H_
