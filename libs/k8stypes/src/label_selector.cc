@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl_compat.h"
+#include "mck8s/base/strings.h"
 #include "absl/strings/str_join.h"
 #include "mck8s/k8stypes/validation.h"
 
@@ -45,7 +45,7 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
 std::string Quote(std::string_view text) {
   constexpr size_t kMaxShown = 200;
   std::string quoted =
-      absl::StrCat("\"", absl::CHexEscape(internal::ToAbsl(text.substr(0, kMaxShown))), "\"");
+      absl::StrCat("\"", absl::CHexEscape(ToAbsl(text.substr(0, kMaxShown))), "\"");
   if (text.size() > kMaxShown) absl::StrAppend(&quoted, "...");
   return quoted;
 }
@@ -175,10 +175,10 @@ class Parser {
   absl::Status Error(const Lexeme& found, std::string_view expected) const {
     const std::string what = found.token == Token::kEnd
                                  ? std::string("end of string")
-                                 : absl::StrCat("'", absl::CHexEscape(internal::ToAbsl(found.text)), "'");
+                                 : absl::StrCat("'", absl::CHexEscape(ToAbsl(found.text)), "'");
     return absl::InvalidArgumentError(absl::StrCat("invalid label selector ", Quote(text_),
                                                    ": at offset ", found.offset, ": found ",
-                                                   what, ", expected: ", internal::ToAbsl(expected)));
+                                                   what, ", expected: ", ToAbsl(expected)));
   }
 
   absl::Status Invalid(const Lexeme& at, const absl::Status& why) const {
@@ -412,9 +412,9 @@ std::string LabelRequirement::String() const {
       return absl::StrCat("!", key_);
     case SelectorOperator::kIn:
     case SelectorOperator::kNotIn:
-      return absl::StrCat(key_, internal::ToAbsl(OperatorSpelling(op_)), "(", absl::StrJoin(values_, ","), ")");
+      return absl::StrCat(key_, ToAbsl(OperatorSpelling(op_)), "(", absl::StrJoin(values_, ","), ")");
     default:
-      return absl::StrCat(key_, internal::ToAbsl(OperatorSpelling(op_)), values_.empty() ? "" : values_[0]);
+      return absl::StrCat(key_, ToAbsl(OperatorSpelling(op_)), values_.empty() ? "" : values_[0]);
   }
 }
 

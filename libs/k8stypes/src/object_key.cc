@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl_compat.h"
+#include "mck8s/base/strings.h"
 
 namespace mck8s::k8stypes {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 std::string Quote(std::string_view text) {
   constexpr size_t kMaxShown = 200;
   std::string quoted =
-      absl::StrCat("\"", absl::CHexEscape(internal::ToAbsl(text.substr(0, kMaxShown))), "\"");
+      absl::StrCat("\"", absl::CHexEscape(ToAbsl(text.substr(0, kMaxShown))), "\"");
   if (text.size() > kMaxShown) absl::StrAppend(&quoted, "...");
   return quoted;
 }

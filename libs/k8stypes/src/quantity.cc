@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl_compat.h"
+#include "mck8s/base/strings.h"
 
 namespace mck8s::k8stypes {
 namespace {
@@ -44,7 +44,7 @@ constexpr std::string_view kNumericWrong = "unable to parse numeric part of quan
 std::string QuoteInput(std::string_view text) {
   constexpr size_t kMaxShown = 64;
   std::string quoted =
-      absl::StrCat("\"", absl::CHexEscape(internal::ToAbsl(text.substr(0, kMaxShown))), "\"");
+      absl::StrCat("\"", absl::CHexEscape(ToAbsl(text.substr(0, kMaxShown))), "\"");
   if (text.size() > kMaxShown) {
     absl::StrAppend(&quoted, "... (", text.size(), " bytes)");
   }
@@ -53,7 +53,7 @@ std::string QuoteInput(std::string_view text) {
 
 absl::Status InvalidQuantity(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid quantity ", QuoteInput(text), ": ", internal::ToAbsl(why)));
+      absl::StrCat("invalid quantity ", QuoteInput(text), ": ", ToAbsl(why)));
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl_compat.h"
+#include "mck8s/base/strings.h"
 #include "absl/strings/str_join.h"
 #include "mck8s/k8stypes/quantity.h"
 
@@ -137,18 +137,18 @@ absl::Status SetResourceFromString(std::string_view name, std::string_view quant
   absl::StatusOr<Quantity> parsed = Quantity::Parse(quantity);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("resource \"", internal::ToAbsl(name), "\": ", parsed.status().message()));
+        absl::StrCat("resource \"", ToAbsl(name), "\": ", parsed.status().message()));
   }
   if (parsed->Sign() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "resource \"", internal::ToAbsl(name), "\": quantity ", parsed->String(), " must not be negative"));
+        "resource \"", ToAbsl(name), "\": quantity ", parsed->String(), " must not be negative"));
   }
   const bool is_cpu = name == kResourceCpu;
   absl::StatusOr<int64_t> amount =
       is_cpu ? parsed->CheckedMilliValue() : parsed->CheckedValue();
   if (!amount.ok()) {
     return absl::OutOfRangeError(
-        absl::StrCat("resource \"", internal::ToAbsl(name), "\": ", amount.status().message()));
+        absl::StrCat("resource \"", ToAbsl(name), "\": ", amount.status().message()));
   }
   if (is_cpu) {
     resources.cpu_millis = *amount;

@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl_compat.h"
+#include "mck8s/base/strings.h"
 
 namespace mck8s::k8stypes {
 namespace {
@@ -51,7 +51,7 @@ bool IsDns1123SubdomainSyntax(std::string_view s) {
 std::string Quote(std::string_view value) {
   constexpr size_t kMaxShown = 300;
   std::string quoted =
-      absl::StrCat("\"", absl::CHexEscape(internal::ToAbsl(value.substr(0, kMaxShown))), "\"");
+      absl::StrCat("\"", absl::CHexEscape(ToAbsl(value.substr(0, kMaxShown))), "\"");
   if (value.size() > kMaxShown) absl::StrAppend(&quoted, "...");
   return quoted;
 }
@@ -103,7 +103,7 @@ absl::Status ValidateLabelKey(std::string_view key) {
   }
   if (!IsQualifiedNamePart(name)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("label key ", Quote(key), ": name part ", internal::ToAbsl(kQualifiedNameRule)));
+        absl::StrCat("label key ", Quote(key), ": name part ", ToAbsl(kQualifiedNameRule)));
   }
   return absl::OkStatus();
 }
@@ -130,7 +130,7 @@ absl::Status ValidateDns1123Subdomain(std::string_view value) {
                                                    " characters"));
   }
   if (!IsDns1123SubdomainSyntax(value)) {
-    return absl::InvalidArgumentError(absl::StrCat(Quote(value), " ", internal::ToAbsl(kSubdomainRule)));
+    return absl::InvalidArgumentError(absl::StrCat(Quote(value), " ", ToAbsl(kSubdomainRule)));
   }
   return absl::OkStatus();
 }
@@ -141,7 +141,7 @@ absl::Status ValidateDns1123Label(std::string_view value) {
         Quote(value), " must be no more than ", kDns1123LabelMaxLength, " characters"));
   }
   if (!IsDns1123LabelSyntax(value)) {
-    return absl::InvalidArgumentError(absl::StrCat(Quote(value), " ", internal::ToAbsl(kLabelRule)));
+    return absl::InvalidArgumentError(absl::StrCat(Quote(value), " ", ToAbsl(kLabelRule)));
   }
   return absl::OkStatus();
 }
