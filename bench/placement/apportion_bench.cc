@@ -32,9 +32,8 @@ void RunApportionBenchmarks() {
       caps[i] = static_cast<int64_t>(weights[i]);
     }
     const int iterations = clusters >= 10000 ? 20 : 2000;
-    const double us = MicrosPerCall(iterations, [&] {
-      sink = sink + WebsterApportion(1000, weights, caps)[0];
-    });
+    const double us =
+        MicrosPerCall(iterations, [&] { sink = sink + WebsterApportion(1000, weights, caps)[0]; });
     Print("webster_1000_replicas_" + std::to_string(clusters) + "_clusters", us, "us");
   }
 }

@@ -24,8 +24,8 @@ void RunQualityBenchmarks();
 inline double Quantile(std::vector<double>& samples, double q) {
   if (samples.empty()) return 0;
   std::sort(samples.begin(), samples.end());
-  const size_t index = std::min(samples.size() - 1,
-                                static_cast<size_t>(q * static_cast<double>(samples.size())));
+  const size_t index =
+      std::min(samples.size() - 1, static_cast<size_t>(q * static_cast<double>(samples.size())));
   return samples[index];
 }
 

@@ -51,12 +51,14 @@ Fleet MakeFleet(int count, std::mt19937_64& random) {
       node.allocatable = {.cpu_millis = size, .memory_bytes = size * 4 * kMi, .pods = 110};
       const double cpu_used = unit(random) * 0.95;
       const double memory_used = std::min(0.95, cpu_used + (unit(random) - 0.5) * 0.3);
-      node.free = {.cpu_millis = static_cast<int64_t>(size * (1 - cpu_used)),
-                   .memory_bytes = static_cast<int64_t>(size * 4 * kMi * (1 - std::max(0.0, memory_used))),
-                   .pods = 110 - static_cast<int64_t>(cpu_used * 60)};
+      node.free = {
+          .cpu_millis = static_cast<int64_t>(size * (1 - cpu_used)),
+          .memory_bytes = static_cast<int64_t>(size * 4 * kMi * (1 - std::max(0.0, memory_used))),
+          .pods = 110 - static_cast<int64_t>(cpu_used * 60)};
       if (n == 0 && c % 5 == 0) {
         node.control_plane = true;
-        node.taints.push_back({"node-role.kubernetes.io/control-plane", "", TaintEffect::kNoSchedule});
+        node.taints.push_back(
+            {"node-role.kubernetes.io/control-plane", "", TaintEffect::kNoSchedule});
       }
       cluster.nodes.push_back(std::move(node));
     }
@@ -96,9 +98,8 @@ Fleet MakeFleet(int count, std::mt19937_64& random) {
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::shared_ptr<const ClusterModel>> model =
       ClusterModel::Create(1, std::move(clusters), symmetric);
-  fleet.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             start)
-                       .count();
+  fleet.build_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!model.ok()) {
     std::fprintf(stderr, "fleet: %s\n", std::string(model.status().message()).c_str());
     std::abort();
@@ -109,8 +110,8 @@ Fleet MakeFleet(int count, std::mt19937_64& random) {
 
 ReplicaRequirements Shape(int i) {
   static const std::pair<int64_t, int64_t> kShapes[] = {
-      {250, 512 * kMi}, {500, 1024 * kMi}, {1000, 2048 * kMi}, {2000, 4096 * kMi},
-      {100, 128 * kMi}, {4000, 8192 * kMi}, {750, 768 * kMi},  {1500, 3072 * kMi}};
+      {250, 512 * kMi}, {500, 1024 * kMi},  {1000, 2048 * kMi}, {2000, 4096 * kMi},
+      {100, 128 * kMi}, {4000, 8192 * kMi}, {750, 768 * kMi},   {1500, 3072 * kMi}};
   ReplicaRequirements replica;
   replica.requests.cpu_millis = kShapes[i % 8].first;
   replica.requests.memory_bytes = kShapes[i % 8].second;
@@ -132,9 +133,8 @@ Latency Measure(int iterations, Call&& call) {
   for (int i = 0; i < iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
     call(i);
-    const double us = std::chrono::duration<double, std::micro>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     samples.push_back(us);
     total += us;
   }
@@ -145,16 +145,18 @@ Latency Measure(int iterations, Call&& call) {
   return latency;
 }
 
-void Report(const std::string& what, int clusters, const Latency& latency) {
-  const std::string suffix = absl::StrCat("_", clusters, "_clusters");
-  Print("place_p50_" + what + suffix, latency.p50, "us");
-  Print("place_p99_" + what + suffix, latency.p99, "us");
+// Prints `<call>_p50_<what>_<n>_clusters` and the p99 alike.
+void Report(const std::string& call, const std::string& what, int clusters,
+            const Latency& latency) {
+  const std::string suffix =
+      absl::StrCat(what.empty() ? "" : "_", what, "_", clusters, "_clusters");
+  Print(call + "_p50" + suffix, latency.p50, "us");
+  Print(call + "_p99" + suffix, latency.p99, "us");
 }
 
 void Check(const absl::StatusOr<Decision>& decision) {
   if (!decision.ok()) {
-    std::fprintf(stderr, "decision failed: %s\n",
-                 std::string(decision.status().message()).c_str());
+    std::fprintf(stderr, "decision failed: %s\n", std::string(decision.status().message()).c_str());
     std::abort();
   }
 }
@@ -179,9 +181,9 @@ void RunEngineBenchmarks(int max_clusters) {
       const char* name;
       Policy policy;
     };
-    for (const Ranked& ranked : {Ranked{"worst_fit", Policy::kWorstFit},
-                                 Ranked{"best_fit", Policy::kBestFit},
-                                 Ranked{"traffic_aware", Policy::kTrafficAware}}) {
+    for (const Ranked& ranked :
+         {Ranked{"worst_fit", Policy::kWorstFit}, Ranked{"best_fit", Policy::kBestFit},
+          Ranked{"traffic_aware", Policy::kTrafficAware}}) {
       const Latency latency = Measure(iterations, [&](int i) {
         PlaceRequest request;
         request.workload = {WorkloadKind::kMultiClusterDeployment, "bench", "app"};
@@ -193,7 +195,7 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         sink = sink + decision->PlacedReplicas();
       });
-      Report(ranked.name, clusters, latency);
+      Report("place", ranked.name, clusters, latency);
     }
     {
       const Latency latency = Measure(iterations, [&](int i) {
@@ -206,7 +208,7 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         sink = sink + decision->PlacedReplicas();
       });
-      Report("spread", clusters, latency);
+      Report("place", "spread", clusters, latency);
     }
     {
       const Latency latency = Measure(iterations, [&](int i) {
@@ -223,7 +225,7 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         sink = sink + decision->PlacedReplicas();
       });
-      Report("cluster_affinity", clusters, latency);
+      Report("place", "cluster_affinity", clusters, latency);
     }
     {
       const Latency latency = Measure(iterations, [&](int i) {
@@ -237,7 +239,7 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         sink = sink + decision->PlacedReplicas();
       });
-      Report("offload", clusters, latency);
+      Report("offload", "", clusters, latency);
     }
     {
       const Latency latency = Measure(iterations, [&](int i) {
@@ -250,7 +252,7 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         sink = sink + decision->PlacedReplicas();
       });
-      Report("burst", clusters, latency);
+      Report("burst", "", clusters, latency);
     }
     if (clusters == 1000) {
       // A steady re-placement (current placement given), a placement under
@@ -265,7 +267,7 @@ void RunEngineBenchmarks(int max_clusters) {
       PlaceRequest steady = base;
       steady.replica_count = ReplicasPerLocation{4};
       steady.current_placement = first->ByCluster();
-      Report("worst_fit_steady_scale_up", clusters, Measure(iterations, [&](int) {
+      Report("place", "worst_fit_steady_scale_up", clusters, Measure(iterations, [&](int) {
                absl::StatusOr<Decision> decision = engine.Place(model, steady);
                Check(decision);
                sink = sink + decision->PlacedReplicas();
@@ -274,7 +276,7 @@ void RunEngineBenchmarks(int max_clusters) {
       // 500 workloads placed back to back, each seeing the others'
       // reservations; then decisions on that ledger.
       Reservations reservations;
-      reservations.Reconcile(model, 0);
+      reservations.Reconcile(fleet.model, 0);
       std::vector<double> record_us;
       for (int w = 0; w < 500; ++w) {
         PlaceRequest request = base;
@@ -285,14 +287,14 @@ void RunEngineBenchmarks(int max_clusters) {
         Check(decision);
         const auto start = std::chrono::steady_clock::now();
         reservations.Record(*decision, 1);
-        record_us.push_back(std::chrono::duration<double, std::micro>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
+        record_us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                .count());
       }
       Print("reservations_record_p50_1000_clusters", Quantile(record_us, 0.5), "us");
       Print("reservations_reconcile_500_workloads_1000_clusters",
-            Measure(50, [&](int) { reservations.Reconcile(model, 0); }).p50, "us");
-      Report("worst_fit_with_500_reservations", clusters, Measure(iterations, [&](int i) {
+            Measure(50, [&](int) { reservations.Reconcile(fleet.model, 0); }).p50, "us");
+      Report("place", "worst_fit_with_500_reservations", clusters, Measure(iterations, [&](int i) {
                PlaceRequest request = base;
                request.replica = Shape(i);
                absl::StatusOr<Decision> decision =
@@ -303,7 +305,7 @@ void RunEngineBenchmarks(int max_clusters) {
 
       PlaceRequest explained = base;
       explained.explain = true;
-      Report("worst_fit_explained", clusters, Measure(500, [&](int i) {
+      Report("place", "worst_fit_explained", clusters, Measure(500, [&](int i) {
                explained.replica = Shape(i);
                absl::StatusOr<Decision> decision = engine.Place(model, explained);
                Check(decision);

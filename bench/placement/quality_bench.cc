@@ -45,7 +45,8 @@ std::vector<Cluster> FogGuru() {
     control_plane.allocatable = {.cpu_millis = 2000, .memory_bytes = 4 * kGi, .pods = 110};
     control_plane.free = control_plane.allocatable;
     control_plane.control_plane = true;
-    control_plane.taints = {{"node-role.kubernetes.io/control-plane", "", TaintEffect::kNoSchedule}};
+    control_plane.taints = {
+        {"node-role.kubernetes.io/control-plane", "", TaintEffect::kNoSchedule}};
     cluster.nodes.push_back(control_plane);
     for (int w = 1; w <= workers; ++w) {
       Node node;
@@ -67,10 +68,12 @@ std::vector<Cluster> FogGuru() {
 
 std::vector<RttEntry> FogGuruRtt() {
   const std::vector<std::tuple<std::string, std::string, double>> pairs = {
-      {"rennes", "nantes", 2.16},      {"rennes", "lille", 23.26},    {"rennes", "luxembourg", 27.41},
-      {"rennes", "nancy", 25.18},      {"rennes", "grenoble", 17.45}, {"nantes", "lille", 22.21},
-      {"nantes", "luxembourg", 26.29}, {"nantes", "nancy", 24.16},    {"nantes", "grenoble", 16.38},
-      {"lille", "luxembourg", 11.88},  {"lille", "nancy", 9.70},      {"lille", "grenoble", 12.06},
+      {"rennes", "nantes", 2.16},      {"rennes", "lille", 23.26},
+      {"rennes", "luxembourg", 27.41}, {"rennes", "nancy", 25.18},
+      {"rennes", "grenoble", 17.45},   {"nantes", "lille", 22.21},
+      {"nantes", "luxembourg", 26.29}, {"nantes", "nancy", 24.16},
+      {"nantes", "grenoble", 16.38},   {"lille", "luxembourg", 11.88},
+      {"lille", "nancy", 9.70},        {"lille", "grenoble", 12.06},
       {"luxembourg", "nancy", 2.90},   {"luxembourg", "grenoble", 15.33},
       {"nancy", "grenoble", 13.14}};
   std::vector<RttEntry> rtt;
@@ -90,9 +93,9 @@ struct Workload {
 // the fog's.
 std::vector<Workload> Demand(double cpu_share, int64_t fog_cpu_millis) {
   const Resources shapes[] = {
-      {.cpu_millis = 1000, .memory_bytes = 1 * kGi},  {.cpu_millis = 500, .memory_bytes = 512 * kMi},
-      {.cpu_millis = 2000, .memory_bytes = 2 * kGi},  {.cpu_millis = 250, .memory_bytes = 3 * kGi},
-      {.cpu_millis = 1500, .memory_bytes = 1 * kGi},  {.cpu_millis = 750, .memory_bytes = 2 * kGi},
+      {.cpu_millis = 1000, .memory_bytes = 1 * kGi}, {.cpu_millis = 500, .memory_bytes = 512 * kMi},
+      {.cpu_millis = 2000, .memory_bytes = 2 * kGi}, {.cpu_millis = 250, .memory_bytes = 3 * kGi},
+      {.cpu_millis = 1500, .memory_bytes = 1 * kGi}, {.cpu_millis = 750, .memory_bytes = 2 * kGi},
   };
   std::mt19937 random(2021);
   std::vector<Workload> workloads;
@@ -219,18 +222,16 @@ void RunQualityBenchmarks() {
     }
     Print("quality_demand_cpu_share_of_fog" + level.suffix,
           100.0 * static_cast<double>(cpu) / static_cast<double>(fog_cpu), "%");
-    Print("quality_demand_workloads" + level.suffix, static_cast<double>(workloads.size()),
-          "mcds");
+    Print("quality_demand_workloads" + level.suffix, static_cast<double>(workloads.size()), "mcds");
     Print("quality_demand_replicas" + level.suffix, static_cast<double>(replicas), "pods");
     Print("pending_share_even_split" + level.suffix, EvenSplit(workloads, false), "%");
     struct Named {
       const char* name;
       Policy policy;
     };
-    for (const Named& named : {Named{"worst_fit", Policy::kWorstFit},
-                               Named{"best_fit", Policy::kBestFit},
-                               Named{"traffic_aware", Policy::kTrafficAware},
-                               Named{"spread", Policy::kSpread}}) {
+    for (const Named& named :
+         {Named{"worst_fit", Policy::kWorstFit}, Named{"best_fit", Policy::kBestFit},
+          Named{"traffic_aware", Policy::kTrafficAware}, Named{"spread", Policy::kSpread}}) {
       Print(absl::StrCat("pending_share_", named.name, level.suffix),
             WithPolicy(engine, named.policy, workloads, false), "%");
     }

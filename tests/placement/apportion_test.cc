@@ -16,17 +16,17 @@ TEST_CASE("apportion: Webster splits as the table says", "[placement][apportion]
   const std::vector<Case> cases = {
       // Dynamic weights by available replicas (6/12/18 holds 12 as 2/4/6).
       {12, {6, 12, 18}, {6, 12, 18}, {2, 4, 6}},
-      {1, {1, 1, 1}, {}, {1, 0, 0}},         // ties go to the lower index
+      {1, {1, 1, 1}, {}, {1, 0, 0}},  // ties go to the lower index
       {3, {1, 1, 1}, {}, {1, 1, 1}},
       {10, {1, 1, 1}, {}, {4, 3, 3}},
-      {5, {1, 0}, {}, {5, 0}},               // no weight, no seats...
-      {5, {1, 0}, {2, -1}, {2, 3}},          // ...until the weighted are full
-      {7, {0, 0, 0}, {}, {3, 2, 2}},         // all zero: equal weights
+      {5, {1, 0}, {}, {5, 0}},                       // no weight, no seats...
+      {5, {1, 0}, {2, -1}, {2, 3}},                  // ...until the weighted are full
+      {7, {0, 0, 0}, {}, {3, 2, 2}},                 // all zero: equal weights
       {100, {5, 3, 2}, {10, 10, 10}, {10, 10, 10}},  // capped: only 30 fit
       {4, {3, 3, 3}, {0, 5, 5}, {0, 2, 2}},
       {0, {1, 2}, {}, {0, 0}},
       {-3, {1, 2}, {}, {0, 0}},
-      {9, {-1, 2}, {}, {0, 9}},              // negative weight counts as zero
+      {9, {-1, 2}, {}, {0, 9}},  // negative weight counts as zero
       // Sainte-Laguë's textbook case: 8 seats for 100k/80k/30k/20k votes.
       {8, {100000, 80000, 30000, 20000}, {}, {3, 3, 1, 1}},
       {7, {53, 24, 23}, {}, {3, 2, 2}},

@@ -19,8 +19,8 @@ TEST_CASE("cluster model: sorted, indexed, RTT by distance", "[placement][model]
   REQUIRE(model->size() == 6);
   std::vector<std::string> names;
   for (const Cluster& cluster : model->clusters()) names.push_back(cluster.name);
-  CHECK(names == std::vector<std::string>{"grenoble", "lille", "luxembourg", "nancy", "nantes",
-                                          "rennes"});
+  CHECK(names ==
+        std::vector<std::string>{"grenoble", "lille", "luxembourg", "nancy", "nantes", "rennes"});
   const ClusterIndex rennes = *model->Find("rennes");
   CHECK(model->cluster(rennes).nodes.front().name == "rennes-cp");
   CHECK_FALSE(model->Find("paris").has_value());
@@ -83,17 +83,23 @@ TEST_CASE("cluster model: invalid snapshots are named", "[placement][model]") {
   const std::vector<Case> cases = {
       {"empty name", {Cluster{}}, {}, "clusters[0].name: must not be empty"},
       {"repeated name", {a, b, a}, {}, "clusters[2].name: repeated cluster \"a\""},
-      {"negative free", {negative}, {},
+      {"negative free",
+       {negative},
+       {},
        "clusters[0].nodes[0].free.cpu_millis: must not be negative, got -1"},
       {"unnamed node", {unnamed_node}, {}, "clusters[0].nodes[0].name: must not be empty"},
       {"repeated node", {repeated_node}, {}, "clusters[0].nodes: repeated node \"a-w1\""},
       {"bad taint", {bad_taint}, {}, "clusters[0].taints[0].key: must not be empty"},
       {"bad traffic", {bad_traffic}, {}, "clusters[0].receive_bytes_per_second: must be"},
       {"negative rtt", {a, b}, {{"a", "b", -1}}, "rtt[0].rtt_ms: must be a finite"},
-      {"infinite rtt", {a, b}, {{"a", "b", std::numeric_limits<double>::infinity()}},
+      {"infinite rtt",
+       {a, b},
+       {{"a", "b", std::numeric_limits<double>::infinity()}},
        "rtt[0].rtt_ms: must be a finite"},
       {"self rtt", {a, b}, {{"a", "a", 1}}, "rtt[0]: from_cluster and to_cluster are both \"a\""},
-      {"repeated rtt", {a, b}, {{"a", "b", 1}, {"b", "a", 1}, {"a", "b", 2}},
+      {"repeated rtt",
+       {a, b},
+       {{"a", "b", 1}, {"b", "a", 1}, {"a", "b", 2}},
        "rtt[2]: repeated pair \"a\" -> \"b\""},
   };
   for (const Case& c : cases) {
@@ -105,8 +111,7 @@ TEST_CASE("cluster model: invalid snapshots are named", "[placement][model]") {
   }
 }
 
-TEST_CASE("cluster model: RTT to unknown clusters is dropped, lookups work",
-          "[placement][model]") {
+TEST_CASE("cluster model: RTT to unknown clusters is dropped, lookups work", "[placement][model]") {
   Cluster a = FogCluster("a", 1, 1000, kGi);
   a.workloads.push_back({{WorkloadKind::kMultiClusterDeployment, "ns", "web"}, 3, 2});
   const auto model = testing::MustModel({a, FogCluster("b", 1, 1000, kGi)},

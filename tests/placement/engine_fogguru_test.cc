@@ -114,12 +114,12 @@ TEST_CASE("engine: ranked overflow goes down the ranking, then to the cloud",
   };
   const std::vector<Case> cases = {
       {30, 1, {"luxembourg 20 Preferred", "rennes 10 Offloaded"}},
-      {25, 2,
-       {"grenoble 10 Offloaded", "luxembourg 20 Preferred", "rennes 20 Preferred"}},
+      {25, 2, {"grenoble 10 Offloaded", "luxembourg 20 Preferred", "rennes 20 Preferred"}},
       // Beyond every fog cluster: the cloud cluster, by its kind.
-      {80, 1,
-       {"grenoble 10 Offloaded", "lille 10 Offloaded", "luxembourg 20 Preferred",
-        "nancy 10 Cloud", "nantes 10 Offloaded", "rennes 20 Offloaded"}},
+      {80,
+       1,
+       {"grenoble 10 Offloaded", "lille 10 Offloaded", "luxembourg 20 Preferred", "nancy 10 Cloud",
+        "nantes 10 Offloaded", "rennes 20 Offloaded"}},
   };
   for (const Case& c : cases) {
     INFO(c.per_location << " x " << c.locations);
@@ -154,8 +154,8 @@ TEST_CASE("engine: a cluster-affinity MCD larger than its cluster is offloaded b
       // The cloud (nancy, 2.90 ms from luxembourg) only after every fog site.
       {"overflow to the cloud last",
        {{{"luxembourg", 75}}},
-       {"grenoble 10 Offloaded", "lille 10 Offloaded", "luxembourg 20 Preferred",
-        "nancy 5 Cloud", "nantes 10 Offloaded", "rennes 20 Offloaded"}},
+       {"grenoble 10 Offloaded", "lille 10 Offloaded", "luxembourg 20 Preferred", "nancy 5 Cloud",
+        "nantes 10 Offloaded", "rennes 20 Offloaded"}},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -203,9 +203,8 @@ TEST_CASE("engine: burst to the cloud cluster nancy", "[placement][engine][foggu
   REQUIRE(decision.ok());
   // luxembourg first, then fog by RTT from it (lille 11.88, grenoble 15.33,
   // nantes 26.29, rennes 27.41), nancy (2.90 ms away, but cloud) last.
-  CHECK(Lines(*decision) == Want{"grenoble 10 Burst", "lille 10 Burst",
-                                 "luxembourg 20 Preferred", "nancy 10 Cloud",
-                                 "nantes 10 Burst", "rennes 20 Burst"});
+  CHECK(Lines(*decision) == Want{"grenoble 10 Burst", "lille 10 Burst", "luxembourg 20 Preferred",
+                                 "nancy 10 Cloud", "nantes 10 Burst", "rennes 20 Burst"});
   CHECK(decision->unplaced_replicas == 0);
 
   // Cloud is a kind, never a name: a fog cluster called "cloudy" is fog and
@@ -223,8 +222,7 @@ TEST_CASE("engine: burst to the cloud cluster nancy", "[placement][engine][foggu
   request.replicas = 5;
   decision = engine.Burst(*mixed, request);
   REQUIRE(decision.ok());
-  CHECK(Lines(*decision) ==
-        Want{"cloudy 2 Burst", "edge-7 2 Cloud", "origin 1 Preferred"});
+  CHECK(Lines(*decision) == Want{"cloudy 2 Burst", "edge-7 2 Cloud", "origin 1 Preferred"});
 }
 
 TEST_CASE("engine: partial placement places what fits and reports the rest",
@@ -316,12 +314,65 @@ TEST_CASE("engine: constraints, taints and health", "[placement][engine][fogguru
       {"excluded", excluded, {"nantes 4 Preferred"}},
       {"region", region, {"nantes 4 Preferred"}},
       {"tolerating every taint", tolerant, {"luxembourg 2 Preferred", "rennes 2 Preferred"}},
-      {"replicas stay unless evicted", kept,
+      {"replicas stay unless evicted",
+       kept,
        {"grenoble 1 Offloaded", "lille 1 Offloaded", "luxembourg 2 Preferred"}},
   };
   for (const Case& c : cases) {
     INFO(c.name);
     CHECK(Lines(MustPlace(engine, *model, c.request)) == c.want);
+  }
+}
+
+TEST_CASE("engine: node selectors and node tolerations decide which nodes count",
+          "[placement][engine][fogguru]") {
+  const Engine engine = Engine::CreateDefault();
+  std::vector<Cluster> clusters = FogGuruClusters();
+  for (Cluster& cluster : clusters) {
+    if (cluster.name != "lille") continue;
+    // Two of lille's workers have GPUs (and say so in a label).
+    for (Node& node : cluster.nodes) {
+      if (node.name == "lille-w1" || node.name == "lille-w2") {
+        node.labels["accelerator"] = "gpu";
+        node.free.extended["nvidia.com/gpu"] = 1;
+      }
+    }
+  }
+  const auto model = MustModel(clusters, FogGuruRtt());
+  struct Case {
+    std::string name;
+    ReplicaRequirements replica;
+    Want want;
+    int64_t unplaced;
+  };
+  ReplicaRequirements gpu = testing::OneCpuOneGi();
+  gpu.requests.extended["nvidia.com/gpu"] = 1;
+  ReplicaRequirements labelled = testing::OneCpuOneGi();
+  labelled.node_selector = {{"accelerator", "gpu"}};
+  // Only control-plane nodes (2 CPU / 4 GiB each, so 2 replicas per site),
+  // which the replica must tolerate.
+  ReplicaRequirements on_control_planes = testing::OneCpuOneGi();
+  on_control_planes.node_selector = {{"node-role.kubernetes.io/control-plane", ""}};
+  on_control_planes.node_tolerations = {
+      {.key = "node-role.kubernetes.io/control-plane", .op = TolerationOperator::kExists}};
+  const std::vector<Case> cases = {
+      {"extended resources", gpu, {"lille 2 Preferred"}, 3},
+      {"node selector", labelled, {"lille 4 Preferred"}, 1},
+      // Every fog site holds 2: grenoble first by name, the overflow down the
+      // ranking, the 11th on the cloud.
+      {"control planes, tolerated",
+       on_control_planes,
+       {"grenoble 2 Preferred", "lille 2 Offloaded", "luxembourg 2 Offloaded", "nancy 1 Cloud",
+        "nantes 2 Offloaded", "rennes 2 Offloaded"},
+       0},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    PlaceRequest request = HelloRequest(c.replica);
+    request.replica_count = ReplicasPerLocation{c.name == "control planes, tolerated" ? 11 : 5};
+    const Decision decision = MustPlace(engine, *model, request);
+    CHECK(Lines(decision) == c.want);
+    CHECK(decision.unplaced_replicas == c.unplaced);
   }
 }
 

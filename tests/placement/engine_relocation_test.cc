@@ -40,18 +40,28 @@ TEST_CASE("offload: replicas move to the nearest fog clusters", "[placement][eng
   OffloadRequest no_cloud = fog_full;
   no_cloud.allow_cloud = false;
   const std::vector<Case> cases = {
-      {"to the nearest", HelloOffload("rennes", 5, {{"rennes", 10}, {"luxembourg", 2}}),
-       {"luxembourg 2 Preferred", "nantes 5 Offloaded", "rennes 5 Preferred"}, 0},
+      {"to the nearest",
+       HelloOffload("rennes", 5, {{"rennes", 10}, {"luxembourg", 2}}),
+       {"luxembourg 2 Preferred", "nantes 5 Offloaded", "rennes 5 Preferred"},
+       0},
       // nantes (2.16 ms) holds 10, grenoble (17.45) the rest.
-      {"down the RTT table", HelloOffload("rennes", 20, {{"rennes", 20}}),
-       {"grenoble 10 Offloaded", "nantes 10 Offloaded"}, 0},
-      {"cloud only for what fog cannot take", fog_full,
-       {"nancy 10 Cloud", "nantes 10 Offloaded"}, 0},
-      {"without cloud the rest stays", no_cloud,
-       {"nantes 10 Offloaded", "rennes 10 Preferred"}, 10},
+      {"down the RTT table",
+       HelloOffload("rennes", 20, {{"rennes", 20}}),
+       {"grenoble 10 Offloaded", "nantes 10 Offloaded"},
+       0},
+      {"cloud only for what fog cannot take",
+       fog_full,
+       {"nancy 10 Cloud", "nantes 10 Offloaded"},
+       0},
+      {"without cloud the rest stays",
+       no_cloud,
+       {"nantes 10 Offloaded", "rennes 10 Preferred"},
+       10},
       // A deregistered cluster: no RTT known, receivers by room.
-      {"from a cluster the snapshot lacks", HelloOffload("gone", 3, {{"gone", 3}}),
-       {"luxembourg 3 Offloaded"}, 0},
+      {"from a cluster the snapshot lacks",
+       HelloOffload("gone", 3, {{"gone", 3}}),
+       {"luxembourg 3 Offloaded"},
+       0},
   };
   const Engine engine = Engine::CreateDefault();
   const auto model = FogGuru();
@@ -61,12 +71,11 @@ TEST_CASE("offload: replicas move to the nearest fog clusters", "[placement][eng
     REQUIRE(decision.ok());
     CHECK(Lines(*decision) == c.want);
     CHECK(decision->unplaced_replicas == c.stuck);
-    CHECK(decision->PlacedReplicas() ==
-          [&] {
-            int64_t total = 0;
-            for (const auto& [cluster, replicas] : c.request.current_placement) total += replicas;
-            return total;
-          }());
+    CHECK(decision->PlacedReplicas() == [&] {
+      int64_t total = 0;
+      for (const auto& [cluster, replicas] : c.request.current_placement) total += replicas;
+      return total;
+    }());
   }
 }
 
@@ -109,8 +118,11 @@ TEST_CASE("burst: near a cluster while it has room, then its neighbours",
       {"luxembourg", 3, {}, {"luxembourg 3 Preferred"}, 0},
       {"lille", 15, {}, {"lille 10 Preferred", "luxembourg 5 Burst"}, 0},
       // Replicas already running stay where they are, wherever that is.
-      {"lille", 2, {{"rennes", 4}, {"paris", 1}}, {"lille 2 Preferred", "paris 1 Preferred",
-                                                   "rennes 4 Preferred"}, 0},
+      {"lille",
+       2,
+       {{"rennes", 4}, {"paris", 1}},
+       {"lille 2 Preferred", "paris 1 Preferred", "rennes 4 Preferred"},
+       0},
       {"nantes", 100, {}, {}, 6},
   };
   const Engine engine = Engine::CreateDefault();

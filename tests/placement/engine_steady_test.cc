@@ -78,10 +78,9 @@ TEST_CASE("steady: an unchanged request keeps its placement", "[placement][engin
     // On the same snapshot (the feed has not caught up), with the first
     // decision reserved as the scheduler does ...
     Reservations reservations;
-    reservations.Reconcile(*model, /*now=*/0);
+    reservations.Reconcile(model, /*now=*/0);
     reservations.Record(first, /*expires_at=*/100);
-    const Decision same_snapshot =
-        MustPlace(engine, *model, again, &reservations.deductions());
+    const Decision same_snapshot = MustPlace(engine, *model, again, &reservations.deductions());
     CHECK(same_snapshot.ByCluster() == first.ByCluster());
     CHECK(same_snapshot.claims.empty());  // nothing new to claim
     // ... and on the snapshot that shows the replicas running.
@@ -164,7 +163,8 @@ TEST_CASE("steady: spread grows and shrinks along Webster", "[placement][engine]
     // fresh one: Webster is house-monotone, and reverse Webster retraces it.
     const auto model = Reflecting(current, 10 + total);
     const Decision decision = MustPlace(engine, *model, request);
-    const std::vector<int64_t> want = WebsterApportion(total, room, std::vector<int64_t>{10, 10, 20, 10, 20});
+    const std::vector<int64_t> want =
+        WebsterApportion(total, room, std::vector<int64_t>{10, 10, 20, 10, 20});
     for (size_t i = 0; i < fog.size(); ++i) CHECK(decision.ReplicasOn(fog[i]) == want[i]);
     const CurrentPlacement next = decision.ByCluster();
     int64_t before = 0;
@@ -209,9 +209,9 @@ TEST_CASE("steady: cluster-affinity keeps its offloaded replicas", "[placement][
       cluster.nodes.push_back(testing::Worker("nantes-w6", 2000, 4 * testing::kGi));
     }
   }
-  const auto model = WithRunning(grown, FogGuruRtt(),
-                                 {WorkloadKind::kMultiClusterDeployment, "default", "hello"},
-                                 request.current_placement, testing::OneCpuOneGi().requests, 9);
+  const auto model =
+      WithRunning(grown, FogGuruRtt(), {WorkloadKind::kMultiClusterDeployment, "default", "hello"},
+                  request.current_placement, testing::OneCpuOneGi().requests, 9);
   CHECK(Lines(MustPlace(engine, *model, request)) ==
         Want{"nantes 12 Preferred", "rennes 2 Offloaded"});
   // A changed location moves the replicas.

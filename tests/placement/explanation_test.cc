@@ -112,8 +112,8 @@ TEST_CASE("explanation: offloaded replicas carry their RTT from the listed clust
   // The listed cluster first, then by proximity to it, the cloud last.
   std::vector<std::string> order;
   for (const ClusterExplanation& entry : clusters) order.push_back(entry.cluster);
-  CHECK(order == std::vector<std::string>{"nantes", "rennes", "grenoble", "lille", "luxembourg",
-                                          "nancy"});
+  CHECK(order ==
+        std::vector<std::string>{"nantes", "rennes", "grenoble", "lille", "luxembourg", "nancy"});
   REQUIRE(clusters[1].rtt.has_value());
   CHECK(clusters[1].rtt->origin_cluster == "nantes");
   CHECK(clusters[1].rtt->rtt_ms == 2.16);

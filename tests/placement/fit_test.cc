@@ -80,6 +80,19 @@ TEST_CASE("fit: the plain path is exact, bounds hold", "[placement][fit]") {
           CHECK(capped <= want);
         }
       }
+      // Reservations on some nodes: the plain path agrees with the node path.
+      std::vector<NodeDeduction> deductions;
+      for (int32_t n = 0; n < static_cast<int32_t>(model->cluster(c).nodes.size()); ++n) {
+        if (pick(0, 2) != 0) continue;
+        deductions.push_back({n,
+                              {.cpu_millis = pick(0, 8000),
+                               .memory_bytes = pick(0, 16 * kGi),
+                               .pods = pick(0, 20)}});
+      }
+      if (query.CanUsePlainPath(model->fit_index(c))) {
+        CHECK(PlainFitWithDeductions(*model, c, query, deductions) ==
+              NodePathFit(*model, c, replica, deductions));
+      }
       std::vector<std::pair<int32_t, int64_t>> per_node;
       PlainFitPerNode(*model, c, query, per_node);
       int64_t summed = 0;

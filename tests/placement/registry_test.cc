@@ -10,12 +10,12 @@ namespace {
 
 TEST_CASE("registry: the defaults, by name", "[placement][registry]") {
   std::shared_ptr<Registry> registry = Registry::WithDefaults();
-  CHECK(registry->FilterNames() ==
-        std::vector<std::string_view>{"ClusterAffinity", "Excluded", "TaintToleration",
-                                      "ClusterHealth", "CloudAllowed", "NodeFit"});
-  CHECK(registry->ScorerNames() ==
-        std::vector<std::string_view>{"Preferred", "TaintPreference", "Steady", "MostRoom",
-                                      "LeastRoom", "Traffic", "Proximity"});
+  CHECK(registry->FilterNames() == std::vector<std::string_view>{"ClusterAffinity", "Excluded",
+                                                                 "TaintToleration", "ClusterHealth",
+                                                                 "CloudAllowed", "NodeFit"});
+  CHECK(registry->ScorerNames() == std::vector<std::string_view>{"Preferred", "TaintPreference",
+                                                                 "Steady", "MostRoom", "LeastRoom",
+                                                                 "Traffic", "Proximity"});
   CHECK(registry->FindFilter("NodeFit") != nullptr);
   CHECK(registry->FindScorer("NodeFit") == nullptr);
   const absl::Status repeated = registry->AddFilter(std::make_unique<NodeFitFilter>());

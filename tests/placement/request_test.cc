@@ -16,12 +16,18 @@ TEST_CASE("request: ParsePolicy accepts every spelling", "[placement][request]")
     Policy want;
   };
   const std::vector<Case> cases = {
-      {"cluster-affinity", Policy::kClusterAffinity}, {"cluster_affinity", Policy::kClusterAffinity},
-      {"worst-fit", Policy::kWorstFit},               {"worst_fit", Policy::kWorstFit},
-      {"Worst-Fit", Policy::kWorstFit},               {"best-fit", Policy::kBestFit},
-      {"best_fit", Policy::kBestFit},                 {"traffic-aware", Policy::kTrafficAware},
-      {"most-traffic", Policy::kTrafficAware},        {"most_traffic", Policy::kTrafficAware},
-      {"traffic_aware", Policy::kTrafficAware},       {"spread", Policy::kSpread},
+      {"cluster-affinity", Policy::kClusterAffinity},
+      {"cluster_affinity", Policy::kClusterAffinity},
+      {"worst-fit", Policy::kWorstFit},
+      {"worst_fit", Policy::kWorstFit},
+      {"Worst-Fit", Policy::kWorstFit},
+      {"best-fit", Policy::kBestFit},
+      {"best_fit", Policy::kBestFit},
+      {"traffic-aware", Policy::kTrafficAware},
+      {"most-traffic", Policy::kTrafficAware},
+      {"most_traffic", Policy::kTrafficAware},
+      {"traffic_aware", Policy::kTrafficAware},
+      {"spread", Policy::kSpread},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -51,7 +57,8 @@ TEST_CASE("request: invalid Place requests name the field", "[placement][request
       {"no namespace", [](PlaceRequest& r) { r.workload.ns = ""; },
        "workload.namespace: must not be empty"},
       {"bad namespace", [](PlaceRequest& r) { r.workload.ns = "Default"; }, "workload.namespace: "},
-      {"no name", [](PlaceRequest& r) { r.workload.name = ""; }, "workload.name: must not be empty"},
+      {"no name", [](PlaceRequest& r) { r.workload.name = ""; },
+       "workload.name: must not be empty"},
       {"bad name", [](PlaceRequest& r) { r.workload.name = "hello_world"; }, "workload.name: "},
       {"negative cpu", [](PlaceRequest& r) { r.replica.requests.cpu_millis = -1; },
        "replica.requests.cpu_millis: must not be negative, got -1"},
@@ -86,7 +93,10 @@ TEST_CASE("request: invalid Place requests name the field", "[placement][request
        "locations: only valid with the cluster-affinity policy, got best-fit"},
       {"empty locations", [](PlaceRequest& r) { r.replica_count = Locations{}; },
        "locations.clusters: must not be empty"},
-      {"empty location", [](PlaceRequest& r) { r.replica_count = Locations{{{"", 2}}}; },
+      {"empty location",
+       [](PlaceRequest& r) {
+         r.replica_count = Locations{{{"", 2}}};
+       },
        "locations.clusters[0].cluster: must not be empty"},
       {"repeated location",
        [](PlaceRequest& r) {
@@ -94,10 +104,14 @@ TEST_CASE("request: invalid Place requests name the field", "[placement][request
        },
        "locations.clusters[2].cluster: repeated cluster \"rennes\""},
       {"negative location",
-       [](PlaceRequest& r) { r.replica_count = Locations{{{"rennes", 1}, {"nantes", -1}}}; },
+       [](PlaceRequest& r) {
+         r.replica_count = Locations{{{"rennes", 1}, {"nantes", -1}}};
+       },
        "locations.clusters[1].replicas: must not be negative, got -1"},
       {"empty allowed name",
-       [](PlaceRequest& r) { r.constraints.allowed = ClusterSelector{.names = {"a", ""}}; },
+       [](PlaceRequest& r) {
+         r.constraints.allowed = ClusterSelector{.names = {"a", ""}};
+       },
        "constraints.allowed.names[1]: must not be empty"},
       {"empty excluded", [](PlaceRequest& r) { r.constraints.excluded = {""}; },
        "constraints.excluded[0]: must not be empty"},
@@ -107,7 +121,10 @@ TEST_CASE("request: invalid Place requests name the field", "[placement][request
              {.key = "a", .op = TolerationOperator::kExists, .value = "x"});
        },
        "constraints.tolerations[0].value: must be empty"},
-      {"repeated preferred", [](PlaceRequest& r) { r.preferred_clusters = {"a", "b", "a"}; },
+      {"repeated preferred",
+       [](PlaceRequest& r) {
+         r.preferred_clusters = {"a", "b", "a"};
+       },
        "preferred_clusters[2]: repeated cluster \"a\""},
       {"empty preferred", [](PlaceRequest& r) { r.preferred_clusters = {""}; },
        "preferred_clusters[0]: must not be empty"},

@@ -38,7 +38,7 @@ TEST_CASE("reservations: back-to-back decisions do not overcommit",
   CHECK(Lines(MustPlace(engine, *model, second)) == Want{"nantes 8 Preferred"});
 
   Reservations reservations;
-  reservations.Reconcile(*model, /*now=*/0);
+  reservations.Reconcile(model, /*now=*/0);
   const Decision a = MustPlace(engine, *model, first, &reservations.deductions());
   reservations.Record(a, /*expires_at=*/100);
   const Decision b = MustPlace(engine, *model, second, &reservations.deductions());
@@ -52,7 +52,7 @@ TEST_CASE("reservations: a burst of decisions fills the fleet exactly",
   const Engine engine = Engine::CreateDefault();
   const auto model = FogGuru();  // room for 94 replicas of 1 CPU / 1 GiB
   Reservations reservations;
-  reservations.Reconcile(*model, 0);
+  reservations.Reconcile(model, 0);
   int64_t placed = 0;
   int64_t unplaced = 0;
   std::map<std::string, int64_t> per_cluster;
@@ -105,15 +105,15 @@ TEST_CASE("reservations: fade as the feed shows ready replicas, and expire",
   }
   CHECK(cpu == 2000);
 
-  reservations.Reconcile(*partly, /*now=*/10);
+  reservations.Reconcile(partly, /*now=*/10);
   CHECK(reservations.size() == 1);
-  reservations.Reconcile(*snapshot_with(6), 10);
+  reservations.Reconcile(snapshot_with(6), 10);
   CHECK(reservations.empty());
 
   reservations.Record(decision, 50);
-  reservations.Reconcile(*model, 49);
+  reservations.Reconcile(model, 49);
   CHECK(reservations.size() == 1);
-  reservations.Reconcile(*model, 50);
+  reservations.Reconcile(model, 50);
   CHECK(reservations.empty());
 
   reservations.Record(decision, 50);
@@ -126,7 +126,7 @@ TEST_CASE("reservations: a new decision replaces the workload's entries",
   const Engine engine = Engine::CreateDefault();
   const auto model = FogGuru();
   Reservations reservations;
-  reservations.Reconcile(*model, 0);
+  reservations.Reconcile(model, 0);
   PlaceRequest request = Named("web", Locations{{{"nantes", 4}}});
   Decision decision = MustPlace(engine, *model, request, &reservations.deductions());
   reservations.Record(decision, 100);
@@ -168,7 +168,7 @@ TEST_CASE("reservations: the kept deductions match a fresh computation",
   const Engine engine = Engine::CreateDefault();
   const auto model = FogGuru();
   Reservations reservations;
-  reservations.Reconcile(*model, 0);
+  reservations.Reconcile(model, 0);
   const auto same = [&](const Deductions& a, const Deductions& b) {
     if (a.Clusters() != b.Clusters()) return false;
     for (ClusterIndex cluster : a.Clusters()) {
@@ -190,7 +190,7 @@ TEST_CASE("reservations: the kept deductions match a fresh computation",
   }
   reservations.Forget(Named("app-1", ReplicasPerLocation{1}).workload);
   CHECK(same(reservations.deductions(), reservations.DeductionsFor(*model)));
-  reservations.Reconcile(*model, 100);  // everything expires
+  reservations.Reconcile(model, 100);  // everything expires
   CHECK(reservations.deductions().empty());
   CHECK(reservations.empty());
 }

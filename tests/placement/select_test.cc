@@ -82,8 +82,7 @@ TEST_CASE("select: the lazy order is the full sort's", "[placement][select]") {
   }
 }
 
-TEST_CASE("select: only clusters that may come next pay for an exact fit",
-          "[placement][select]") {
+TEST_CASE("select: only clusters that may come next pay for an exact fit", "[placement][select]") {
   // 400 clusters with distinct sizes (c1000 holds 10 replicas, c1001 20,
   // ...): the three roomiest are found after a handful of exact fits.
   std::vector<Cluster> fleet;
@@ -91,7 +90,8 @@ TEST_CASE("select: only clusters that may come next pay for an exact fit",
     Cluster cluster;
     cluster.name = "c" + std::to_string(1000 + c);
     for (int n = 0; n < 10; ++n) {
-      cluster.nodes.push_back(testing::Worker("n" + std::to_string(n), 1000 * (c + 1), 1024 * kGi, 1000));
+      cluster.nodes.push_back(
+          testing::Worker("n" + std::to_string(n), 1000 * (c + 1), 1024 * kGi, 1000));
     }
     fleet.push_back(std::move(cluster));
   }

@@ -15,14 +15,17 @@ TEST_CASE("taints: tolerations match as in Kubernetes", "[placement][taints]") {
   const std::vector<Case> cases = {
       {"equal key and value", {.key = "fogguru.eu/draining", .value = "yes"}, true},
       {"equal key, other value", {.key = "fogguru.eu/draining", .value = "no"}, false},
-      {"exists on the key", {.key = "fogguru.eu/draining", .op = TolerationOperator::kExists},
+      {"exists on the key",
+       {.key = "fogguru.eu/draining", .op = TolerationOperator::kExists},
        true},
       {"exists on every key", {.op = TolerationOperator::kExists}, true},
       {"other key", {.key = "other", .op = TolerationOperator::kExists}, false},
       {"matching effect",
-       {.key = "fogguru.eu/draining", .value = "yes", .effect = TaintEffect::kNoSchedule}, true},
+       {.key = "fogguru.eu/draining", .value = "yes", .effect = TaintEffect::kNoSchedule},
+       true},
       {"other effect",
-       {.key = "fogguru.eu/draining", .value = "yes", .effect = TaintEffect::kNoExecute}, false},
+       {.key = "fogguru.eu/draining", .value = "yes", .effect = TaintEffect::kNoExecute},
+       false},
   };
   for (const Case& c : cases) {
     INFO(c.name);

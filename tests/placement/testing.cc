@@ -55,8 +55,7 @@ std::vector<Cluster> FogGuruClusters() {
   std::vector<Cluster> clusters;
   const auto site = [&](const std::string& name, int64_t cpu, int64_t memory) {
     Cluster cluster = FogCluster(name, 5, cpu, memory);
-    cluster.nodes.insert(cluster.nodes.begin(),
-                         ControlPlane(name + "-cp", 2000, 4 * kGi));
+    cluster.nodes.insert(cluster.nodes.begin(), ControlPlane(name + "-cp", 2000, 4 * kGi));
     clusters.push_back(std::move(cluster));
   };
   site("rennes", 4000, 16 * kGi);
@@ -113,8 +112,7 @@ std::shared_ptr<const ClusterModel> WithRunning(std::vector<Cluster> clusters,
                                                 const std::vector<RttEntry>& rtt,
                                                 const WorkloadKey& workload,
                                                 const CurrentPlacement& placement,
-                                                const Resources& per_replica,
-                                                uint64_t revision) {
+                                                const Resources& per_replica, uint64_t revision) {
   for (Cluster& cluster : clusters) {
     auto it = placement.find(cluster.name);
     if (it == placement.end() || it->second == 0) continue;
@@ -125,9 +123,8 @@ std::shared_ptr<const ClusterModel> WithRunning(std::vector<Cluster> clusters,
       for (Node& node : cluster.nodes) {
         if (!node.taints.empty() || !node.schedulable) continue;
         if (k8stypes::ReplicasThatFit(node.free, per_replica) == 0) continue;
-        if (roomiest == nullptr ||
-            k8stypes::ReplicasThatFit(node.free, per_replica) >
-                k8stypes::ReplicasThatFit(roomiest->free, per_replica)) {
+        if (roomiest == nullptr || k8stypes::ReplicasThatFit(node.free, per_replica) >
+                                       k8stypes::ReplicasThatFit(roomiest->free, per_replica)) {
           roomiest = &node;
         }
       }

@@ -60,8 +60,7 @@ std::shared_ptr<const ClusterModel> WithRunning(std::vector<Cluster> clusters,
                                                 const std::vector<RttEntry>& rtt,
                                                 const WorkloadKey& workload,
                                                 const CurrentPlacement& placement,
-                                                const Resources& per_replica,
-                                                uint64_t revision);
+                                                const Resources& per_replica, uint64_t revision);
 
 // A CycleState over `model` for `request`, running `filters`.
 class StateFor {

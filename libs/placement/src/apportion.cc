@@ -33,8 +33,7 @@ int64_t Distribute(int64_t remaining, const std::vector<double>& weights,
     ++seats[top.index];
     --remaining;
     if (caps[top.index] < 0 || seats[top.index] < caps[top.index]) {
-      heap.push({weights[top.index] / (static_cast<double>(seats[top.index]) + 0.5),
-                 top.index});
+      heap.push({weights[top.index] / (static_cast<double>(seats[top.index]) + 0.5), top.index});
     }
   }
   return remaining;

@@ -45,8 +45,8 @@ int64_t AssignRanked(const CycleState& state, std::span<const ScorePlugin* const
 
   // Chosen clusters keep up to their share of what they run.
   for (ClusterIndex cluster : chosen) {
-    remaining -= tally.TakeKept(cluster, std::min(per_location, remaining),
-                                AssignmentReason::kPreferred);
+    remaining -=
+        tally.TakeKept(cluster, std::min(per_location, remaining), AssignmentReason::kPreferred);
   }
   // Every other replica running where it may stay is kept before new room is
   // used: the lowest-ranked ones are those a smaller total gives up.

@@ -19,9 +19,8 @@ void Keep(const CycleState& state, Tally& tally, const std::string& name, int64_
 }
 
 // Places up to `replicas` new ones by proximity to `origin`: fog, then cloud.
-int64_t PlaceNear(const CycleState& state, std::optional<ClusterIndex> origin,
-                  int64_t replicas, AssignmentReason fog_reason, const ScorePlugin* by_room,
-                  Tally& tally) {
+int64_t PlaceNear(const CycleState& state, std::optional<ClusterIndex> origin, int64_t replicas,
+                  AssignmentReason fog_reason, const ScorePlugin* by_room, Tally& tally) {
   for (ClusterKind kind : {ClusterKind::kFog, ClusterKind::kCloud}) {
     if (replicas == 0) break;
     if (kind == ClusterKind::kCloud && !state.model().any_cloud()) break;
@@ -42,8 +41,7 @@ int64_t PlaceNear(const CycleState& state, std::optional<ClusterIndex> origin,
 
 int64_t AssignOffload(const CycleState& state, std::optional<ClusterIndex> from,
                       const std::string& from_name, int64_t replicas,
-                      const CurrentPlacement& current, const ScorePlugin* by_room,
-                      Tally& tally) {
+                      const CurrentPlacement& current, const ScorePlugin* by_room, Tally& tally) {
   for (const auto& [name, count] : current) {
     Keep(state, tally, name, name == from_name ? count - replicas : count);
   }

@@ -94,9 +94,9 @@ int64_t AssignSpread(const CycleState& state, std::span<const ScorePlugin* const
           worst_priority = priority;
         }
       }
-      const int64_t removed = std::min<int64_t>(surplus, 1);
-      seats[worst] -= removed;
-      surplus -= removed;
+      if (worst < 0) break;  // nothing left to remove (cannot happen: kept >= total)
+      --seats[worst];
+      --surplus;
     }
     for (const auto& [cluster, count] : seats) {
       tally.TakeKept(cluster, count,
@@ -125,13 +125,12 @@ int64_t AssignSpread(const CycleState& state, std::span<const ScorePlugin* const
       continue;
     }
     const int64_t s = tally.Assigned(cluster);
-    const double bound = static_cast<double>(state.Current(cluster) +
-                                             state.NewFitUpperBound(cluster));
+    const double bound =
+        static_cast<double>(state.Current(cluster) + state.NewFitUpperBound(cluster));
     parties.push_back({bound / (static_cast<double>(s) + 0.5), state.NewFitKnown(cluster),
                        TieOrder(state, cluster), cluster});
   }
-  std::priority_queue<Party, std::vector<Party>, PartyAfter> heap(PartyAfter{},
-                                                                  std::move(parties));
+  std::priority_queue<Party, std::vector<Party>, PartyAfter> heap(PartyAfter{}, std::move(parties));
   while (remaining > 0 && !heap.empty()) {
     Party party = heap.top();
     heap.pop();

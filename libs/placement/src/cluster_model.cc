@@ -16,8 +16,8 @@ namespace {
 absl::Status CheckResources(const Resources& resources, const std::string& field) {
   const auto check = [&](std::string_view name, int64_t amount) -> absl::Status {
     if (amount < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".", ToAbsl(name),
-                                                     ": must not be negative, got ", amount));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", ToAbsl(name), ": must not be negative, got ", amount));
     }
     return absl::OkStatus();
   };
@@ -76,15 +76,14 @@ absl::Status ValidateCluster(const Cluster& cluster, size_t position) {
     const WorkloadStats& stats = cluster.workloads[w];
     const std::string workload_field = absl::StrCat(field, ".workloads[", w, "]");
     if (stats.workload.name.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(workload_field, ".name: must not be empty"));
+      return absl::InvalidArgumentError(absl::StrCat(workload_field, ".name: must not be empty"));
     }
     if (stats.desired_replicas < 0 || stats.ready_replicas < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(workload_field, ": replica counts must not be negative"));
     }
-    MCK8S_RETURN_IF_ERROR(CheckRate(stats.receive_bytes_per_second,
-                                    workload_field + ".receive_bytes_per_second"));
+    MCK8S_RETURN_IF_ERROR(
+        CheckRate(stats.receive_bytes_per_second, workload_field + ".receive_bytes_per_second"));
   }
   return absl::OkStatus();
 }
@@ -92,8 +91,7 @@ absl::Status ValidateCluster(const Cluster& cluster, size_t position) {
 }  // namespace
 
 std::string WorkloadKey::String() const {
-  return absl::StrCat(kind == WorkloadKind::kMultiClusterJob ? "mcj " : "mcd ", ns, "/",
-                      name);
+  return absl::StrCat(kind == WorkloadKind::kMultiClusterJob ? "mcj " : "mcd ", ns, "/", name);
 }
 
 std::string_view HealthName(Health health) {
@@ -118,14 +116,12 @@ absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::Create(
   }
   std::vector<size_t> order(clusters.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return clusters[a].name < clusters[b].name;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return clusters[a].name < clusters[b].name; });
   for (size_t k = 1; k < order.size(); ++k) {
     if (clusters[order[k]].name == clusters[order[k - 1]].name) {
-      return absl::InvalidArgumentError(absl::StrCat("clusters[", order[k],
-                                                     "].name: repeated cluster \"",
-                                                     clusters[order[k]].name, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "clusters[", order[k], "].name: repeated cluster \"", clusters[order[k]].name, "\""));
     }
   }
 
@@ -138,15 +134,13 @@ absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::Create(
                      [](const Node& a, const Node& b) { return a.name < b.name; });
     for (size_t n = 1; n < cluster.nodes.size(); ++n) {
       if (cluster.nodes[n].name == cluster.nodes[n - 1].name) {
-        return absl::InvalidArgumentError(absl::StrCat("clusters[", position,
-                                                       "].nodes: repeated node \"",
-                                                       cluster.nodes[n].name, "\""));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "clusters[", position, "].nodes: repeated node \"", cluster.nodes[n].name, "\""));
       }
     }
-    std::stable_sort(cluster.workloads.begin(), cluster.workloads.end(),
-                     [](const WorkloadStats& a, const WorkloadStats& b) {
-                       return a.workload < b.workload;
-                     });
+    std::stable_sort(
+        cluster.workloads.begin(), cluster.workloads.end(),
+        [](const WorkloadStats& a, const WorkloadStats& b) { return a.workload < b.workload; });
     for (size_t w = 1; w < cluster.workloads.size(); ++w) {
       if (cluster.workloads[w].workload == cluster.workloads[w - 1].workload) {
         return absl::InvalidArgumentError(
@@ -308,9 +302,8 @@ std::optional<double> ClusterModel::Rtt(ClusterIndex from, ClusterIndex to) cons
   if (from < 0 || from >= size()) return std::nullopt;
   auto begin = rtt_by_index_.begin() + rtt_offsets_[from];
   auto end = rtt_by_index_.begin() + rtt_offsets_[from + 1];
-  auto it = std::lower_bound(begin, end, to, [](const Neighbour& n, ClusterIndex target) {
-    return n.cluster < target;
-  });
+  auto it = std::lower_bound(
+      begin, end, to, [](const Neighbour& n, ClusterIndex target) { return n.cluster < target; });
   if (it == end || it->cluster != to) return std::nullopt;
   return it->rtt_ms;
 }
@@ -331,8 +324,7 @@ const WorkloadStats* ClusterModel::FindWorkload(ClusterIndex index,
   return &*it;
 }
 
-std::optional<int32_t> ClusterModel::FindNode(ClusterIndex index,
-                                              std::string_view name) const {
+std::optional<int32_t> ClusterModel::FindNode(ClusterIndex index, std::string_view name) const {
   const std::vector<Node>& nodes = clusters_[index].nodes;
   auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
                              [](const Node& node, std::string_view n) { return node.name < n; });

@@ -12,8 +12,7 @@ void FilterPlugin::FilterAll(const CycleState& state, std::span<FilterOutcome> o
 }
 
 CycleState::CycleState(const ClusterModel& model, const CycleInput& input,
-                       std::span<const FilterPlugin* const> filters,
-                       const Deductions* deductions)
+                       std::span<const FilterPlugin* const> filters, const Deductions* deductions)
     : model_(model),
       input_(input),
       query_(FitQuery::Prepare(*input.replica)),
@@ -54,8 +53,8 @@ CycleState::CycleState(const ClusterModel& model, const CycleInput& input,
   const size_t count = static_cast<size_t>(model.size());
   fit_.assign(count, -1);
   // Without cheap filters every cluster passes them: no need to ask.
-  cheap_.assign(count, cheap_filters_.empty() ? static_cast<uint8_t>(FilterOutcome::kPass)
-                                              : kUnknown);
+  cheap_.assign(count,
+                cheap_filters_.empty() ? static_cast<uint8_t>(FilterOutcome::kPass) : kUnknown);
   full_.assign(count, kUnknown);
   rejected_by_.assign(count, kUnknown);
   if (deductions_ != nullptr) {
@@ -89,10 +88,12 @@ int64_t CycleState::NewFit(ClusterIndex cluster) const {
   if (fit_[cluster] >= 0) return fit_[cluster];
   const bool reserved = !reserved_.empty() && reserved_[cluster] != 0;
   int64_t fit;
-  if (!reserved && query_.CanUsePlainPath(model_.fit_index(cluster))) {
-    fit = PlainFit(model_, cluster, query_);
-  } else {
+  if (!query_.CanUsePlainPath(model_.fit_index(cluster))) {
     fit = NodePathFit(model_, cluster, *input_.replica, DeductionsOn(cluster));
+  } else if (reserved) {
+    fit = PlainFitWithDeductions(model_, cluster, query_, DeductionsOn(cluster));
+  } else {
+    fit = PlainFit(model_, cluster, query_);
   }
   fit_[cluster] = fit;
   return fit;
@@ -118,7 +119,7 @@ int64_t CycleState::NewFitUpperBound(ClusterIndex cluster) const {
   // Reservations only take room away, so bounds without them stay upper
   // bounds.
   if (query_.CanUsePlainPath(index)) {
-    const FitBounds bounds = PlainFitBounds(model_, cluster, query_);
+    const FitBounds bounds = PlainFitBounds(model_, cluster, query_, /*want_lower=*/false);
     if (bounds.upper == 0) fit_[cluster] = 0;
     return bounds.upper;
   }
@@ -175,7 +176,8 @@ void CycleState::EvaluateCheapFilters() const {
   std::vector<uint8_t> fresh;
   if (some_cheap_done_) {
     fresh.resize(count);
-    for (size_t cluster = 0; cluster < count; ++cluster) fresh[cluster] = cheap_[cluster] == kUnknown;
+    for (size_t cluster = 0; cluster < count; ++cluster)
+      fresh[cluster] = cheap_[cluster] == kUnknown;
   }
   for (size_t i = 0; i < cheap_filters_.size(); ++i) {
     cheap_filters_[i]->FilterAll(*this, outcomes);

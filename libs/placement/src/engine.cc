@@ -23,9 +23,9 @@ std::string Plural(int64_t count, std::string_view word) {
 
 absl::Status CheckDeductions(const ClusterModel& model, const Deductions* deductions) {
   if (deductions != nullptr && deductions->model() != nullptr && deductions->model() != &model) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "reservations were resolved against another snapshot (revision ",
-        deductions->model()->revision(), "), not revision ", model.revision()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("reservations were resolved against another snapshot (revision ",
+                     deductions->model()->revision(), "), not revision ", model.revision()));
   }
   return absl::OkStatus();
 }
@@ -162,10 +162,10 @@ int64_t ExplainClusters(const CycleState& state, const Tally& tally,
     entry.cluster = model.cluster(cluster).name;
     const FilterPlugin* filter = state.RejectedBy(cluster);
     const FilterOutcome outcome = state.Outcome(cluster);
-    entry.filtered = FilterRejection{
-        filter != nullptr ? std::string(filter->Name()) : std::string("Unknown"),
-        filter != nullptr ? filter->Reason(state, cluster) : std::string(),
-        outcome == FilterOutcome::kNoNew};
+    entry.filtered =
+        FilterRejection{filter != nullptr ? std::string(filter->Name()) : std::string("Unknown"),
+                        filter != nullptr ? filter->Reason(state, cluster) : std::string(),
+                        outcome == FilterOutcome::kNoNew};
     if (state.CheapOutcome(cluster) == FilterOutcome::kPass) {
       entry.max_replicas = state.Capacity(cluster);
     }
@@ -196,28 +196,30 @@ Decision NewDecision(const CycleState& state, const Tally& tally, int64_t reques
   return decision;
 }
 
-absl::StatusOr<std::vector<const FilterPlugin*>> ResolveFilters(
-    const Registry& registry, const Profile& profile, std::string_view profile_name) {
+absl::StatusOr<std::vector<const FilterPlugin*>> ResolveFilters(const Registry& registry,
+                                                                const Profile& profile,
+                                                                std::string_view profile_name) {
   std::vector<const FilterPlugin*> filters;
   for (const std::string& name : profile.filters) {
     const FilterPlugin* filter = registry.FindFilter(name);
     if (filter == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("profile ", ToAbsl(profile_name),
-                                                     ": unknown filter \"", name, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("profile ", ToAbsl(profile_name), ": unknown filter \"", name, "\""));
     }
     filters.push_back(filter);
   }
   return filters;
 }
 
-absl::StatusOr<std::vector<const ScorePlugin*>> ResolveScorers(
-    const Registry& registry, const Profile& profile, std::string_view profile_name) {
+absl::StatusOr<std::vector<const ScorePlugin*>> ResolveScorers(const Registry& registry,
+                                                               const Profile& profile,
+                                                               std::string_view profile_name) {
   std::vector<const ScorePlugin*> scorers;
   for (const std::string& name : profile.scorers) {
     const ScorePlugin* scorer = registry.FindScorer(name);
     if (scorer == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("profile ", ToAbsl(profile_name),
-                                                     ": unknown scorer \"", name, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("profile ", ToAbsl(profile_name), ": unknown scorer \"", name, "\""));
     }
     scorers.push_back(scorer);
   }
@@ -356,17 +358,17 @@ absl::StatusOr<Decision> Engine::Place(const ClusterModel& model, const PlaceReq
         },
         decision.explanation);
   }
-  std::string summary = absl::StrCat(total - unplaced, " of ", Plural(total, "replica"),
-                                     " placed on ", Plural(tally.ClustersUsed(), "cluster"),
-                                     " by ", ToAbsl(PolicyLabel(policy)));
-  if (unplaced > 0) absl::StrAppend(&summary, "; ", unplaced, " unplaced: no eligible cluster has room");
+  std::string summary =
+      absl::StrCat(total - unplaced, " of ", Plural(total, "replica"), " placed on ",
+                   Plural(tally.ClustersUsed(), "cluster"), " by ", ToAbsl(PolicyLabel(policy)));
+  if (unplaced > 0)
+    absl::StrAppend(&summary, "; ", unplaced, " unplaced: no eligible cluster has room");
   AppendTail(summary, filtered, request.explain, decision.explanation.unknown_clusters);
   decision.explanation.summary = std::move(summary);
   return decision;
 }
 
-absl::StatusOr<Decision> Engine::Offload(const ClusterModel& model,
-                                         const OffloadRequest& request,
+absl::StatusOr<Decision> Engine::Offload(const ClusterModel& model, const OffloadRequest& request,
                                          const Deductions* deductions) const {
   MCK8S_RETURN_IF_ERROR(ValidateOffloadRequest(request));
   MCK8S_RETURN_IF_ERROR(CheckDeductions(model, deductions));
@@ -379,9 +381,8 @@ absl::StatusOr<Decision> Engine::Offload(const ClusterModel& model,
   input.origin = model.Find(request.from_cluster);
   CycleState state(model, input, relocation_.filters, deductions);
   Tally tally(state);
-  const int64_t stuck = AssignOffload(state, input.origin, request.from_cluster,
-                                      request.replicas, request.current_placement,
-                                      room_scorer_, tally);
+  const int64_t stuck = AssignOffload(state, input.origin, request.from_cluster, request.replicas,
+                                      request.current_placement, room_scorer_, tally);
   Decision decision = NewDecision(state, tally, request.replicas, stuck);
   UnknownNames unknown(model);
   unknown.Check(request.from_cluster);
@@ -429,8 +430,8 @@ absl::StatusOr<Decision> Engine::Burst(const ClusterModel& model, const BurstReq
   input.origin = near;
   CycleState state(model, input, relocation_.filters, deductions);
   Tally tally(state);
-  const int64_t unplaced = AssignBurst(state, *near, request.replicas,
-                                       request.current_placement, room_scorer_, tally);
+  const int64_t unplaced =
+      AssignBurst(state, *near, request.replicas, request.current_placement, room_scorer_, tally);
   Decision decision = NewDecision(state, tally, request.replicas, unplaced);
   UnknownNames unknown(model);
   unknown.CheckConstraints(request.constraints);

@@ -38,8 +38,7 @@ inline double NodeReplicasPlain(double cpu, double memory, double pods, const Fi
 #if defined(MCK8S_PLACEMENT_AVX2)
 // Four nodes at a time, on CPUs that have AVX2 (chosen at run time).
 template <bool kCpu, bool kMemory, bool kPods>
-__attribute__((target("avx2"))) int64_t PlainFitKernelAvx2(const double* cpu,
-                                                           const double* memory,
+__attribute__((target("avx2"))) int64_t PlainFitKernelAvx2(const double* cpu, const double* memory,
                                                            const double* pods, uint32_t begin,
                                                            uint32_t end, const FitQuery& query,
                                                            int64_t limit) {
@@ -83,8 +82,8 @@ bool HasAvx2() {
 #endif
 
 template <bool kCpu, bool kMemory, bool kPods>
-int64_t PlainFitKernel(const double* cpu, const double* memory, const double* pods,
-                       uint32_t begin, uint32_t end, const FitQuery& query, int64_t limit) {
+int64_t PlainFitKernel(const double* cpu, const double* memory, const double* pods, uint32_t begin,
+                       uint32_t end, const FitQuery& query, int64_t limit) {
 #if defined(MCK8S_PLACEMENT_AVX2)
   if (HasAvx2()) {
     return PlainFitKernelAvx2<kCpu, kMemory, kPods>(cpu, memory, pods, begin, end, query, limit);
@@ -125,8 +124,7 @@ int64_t PlainFitKernel(const double* cpu, const double* memory, const double* po
   return total;
 }
 
-bool Deducted(std::span<const NodeDeduction> deductions, int32_t node,
-              const Resources** amount) {
+bool Deducted(std::span<const NodeDeduction> deductions, int32_t node, const Resources** amount) {
   auto it = std::lower_bound(
       deductions.begin(), deductions.end(), node,
       [](const NodeDeduction& deduction, int32_t n) { return deduction.node < n; });
@@ -156,8 +154,7 @@ FitQuery FitQuery::Prepare(const ReplicaRequirements& requirements) {
   if (requests.memory_bytes > 0) {
     query.inverse_memory = InverseRoundedUp(requests.memory_bytes);
   }
-  query.inverse_pods =
-      query.pods_per_replica == 1 ? 1.0 : InverseRoundedUp(query.pods_per_replica);
+  query.inverse_pods = query.pods_per_replica == 1 ? 1.0 : InverseRoundedUp(query.pods_per_replica);
   query.plain = requirements.node_selector.empty() && requests.extended.empty();
   if (requests.cpu_millis > 0 && requests.memory_bytes > 0) {
     query.ratio_bucket = RatioBucket(static_cast<double>(requests.cpu_millis),
@@ -180,7 +177,8 @@ int RatioBucket(double cpu_millis, double memory_bytes) {
   return bucket >= kRatioBuckets - 1 ? kRatioBuckets - 1 : static_cast<int>(bucket);
 }
 
-FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query) {
+FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query,
+                         bool want_lower) {
   const ClusterFitIndex& index = model.fit_index(cluster);
   if (query.impossible || index.plain_nodes == 0) return {0, 0};
   const bool use_cpu = query.cpu_millis > 0;
@@ -216,6 +214,7 @@ FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const 
   }
   const double pods = index.plain_pods * query.inverse_pods;
   high = std::min(high, pods);
+  if (!want_lower) return {0, Floor(high * (1.0 + 1e-9), 1.0)};
   // Floors lose less than one replica per node; pod slots may cut deeper
   // unless even the largest node's share stays below every node's slots.
   const double slots = index.min_pods * query.inverse_pods;
@@ -245,15 +244,44 @@ int64_t PlainFit(const ClusterModel& model, ClusterIndex cluster, const FitQuery
   const uint32_t b = index.plain_begin;
   const uint32_t e = index.plain_end;
   if (use_pods) {
-    if (use_cpu && use_memory) return PlainFitKernel<true, true, true>(cpu, memory, pods, b, e, query, limit);
+    if (use_cpu && use_memory)
+      return PlainFitKernel<true, true, true>(cpu, memory, pods, b, e, query, limit);
     if (use_cpu) return PlainFitKernel<true, false, true>(cpu, memory, pods, b, e, query, limit);
     if (use_memory) return PlainFitKernel<false, true, true>(cpu, memory, pods, b, e, query, limit);
     return PlainFitKernel<false, false, true>(cpu, memory, pods, b, e, query, limit);
   }
-  if (use_cpu && use_memory) return PlainFitKernel<true, true, false>(cpu, memory, pods, b, e, query, limit);
+  if (use_cpu && use_memory)
+    return PlainFitKernel<true, true, false>(cpu, memory, pods, b, e, query, limit);
   if (use_cpu) return PlainFitKernel<true, false, false>(cpu, memory, pods, b, e, query, limit);
   if (use_memory) return PlainFitKernel<false, true, false>(cpu, memory, pods, b, e, query, limit);
   return PlainFitKernel<false, false, false>(cpu, memory, pods, b, e, query, limit);
+}
+
+int64_t PlainFitWithDeductions(const ClusterModel& model, ClusterIndex cluster,
+                               const FitQuery& query, std::span<const NodeDeduction> deductions) {
+  if (query.impossible) return 0;
+  const ClusterNodeRanges& index = model.node_ranges(cluster);
+  const NodeColumns& columns = model.plain_columns();
+  int64_t total = 0;
+  size_t d = 0;
+  for (uint32_t i = index.plain_begin; i < index.plain_end; ++i) {
+    double cpu = columns.cpu_millis[i];
+    double memory = columns.memory_bytes[i];
+    double pods = columns.pods[i];
+    const int32_t node = columns.node[i];
+    while (d < deductions.size() && deductions[d].node < node) ++d;
+    if (d < deductions.size() && deductions[d].node == node) {
+      const Resources& taken = deductions[d].amount;
+      cpu = std::max(0.0, cpu - static_cast<double>(taken.cpu_millis));
+      memory = std::max(0.0, memory - static_cast<double>(taken.memory_bytes));
+      pods = std::max(0.0, pods - static_cast<double>(taken.pods));
+    }
+    double replicas = query.pods_per_replica > 1 ? pods * query.inverse_pods : pods;
+    if (query.cpu_millis > 0) replicas = std::min(replicas, cpu * query.inverse_cpu);
+    if (query.memory_bytes > 0) replicas = std::min(replicas, memory * query.inverse_memory);
+    total += static_cast<int64_t>(replicas);
+  }
+  return total;
 }
 
 void PlainFitPerNode(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query,
@@ -263,9 +291,10 @@ void PlainFitPerNode(const ClusterModel& model, ClusterIndex cluster, const FitQ
   const ClusterNodeRanges& index = model.node_ranges(cluster);
   const NodeColumns& columns = model.plain_columns();
   for (uint32_t i = index.plain_begin; i < index.plain_end; ++i) {
-    double replicas = query.pods_per_replica > 1 ? columns.pods[i] * query.inverse_pods
-                                                 : columns.pods[i];
-    if (query.cpu_millis > 0) replicas = std::min(replicas, columns.cpu_millis[i] * query.inverse_cpu);
+    double replicas =
+        query.pods_per_replica > 1 ? columns.pods[i] * query.inverse_pods : columns.pods[i];
+    if (query.cpu_millis > 0)
+      replicas = std::min(replicas, columns.cpu_millis[i] * query.inverse_cpu);
     if (query.memory_bytes > 0) {
       replicas = std::min(replicas, columns.memory_bytes[i] * query.inverse_memory);
     }
@@ -313,8 +342,7 @@ bool NodeAccepts(const Node& node, const ReplicaRequirements& requirements) {
     auto it = node.labels.find(key);
     if (it == node.labels.end() || it->second != value) return false;
   }
-  const TaintVerdict verdict =
-      JudgeTaints(requirements.node_tolerations, node.taints).verdict;
+  const TaintVerdict verdict = JudgeTaints(requirements.node_tolerations, node.taints).verdict;
   return verdict != TaintVerdict::kNoNew && verdict != TaintVerdict::kEvict;
 }
 
@@ -322,8 +350,9 @@ int64_t NodeReplicas(const Node& node, const ReplicaRequirements& requirements,
                      const Resources* deduction) {
   if (!NodeAccepts(node, requirements)) return 0;
   const int64_t replicas =
-      deduction == nullptr ? k8stypes::ReplicasThatFit(node.free, requirements.requests)
-                           : k8stypes::ReplicasThatFit(node.free - *deduction, requirements.requests);
+      deduction == nullptr
+          ? k8stypes::ReplicasThatFit(node.free, requirements.requests)
+          : k8stypes::ReplicasThatFit(node.free - *deduction, requirements.requests);
   // As the plain path, which caps free pod slots at kMaxNodePods.
   return std::min(replicas, kMaxNodePods / std::max<int64_t>(requirements.requests.pods, 1));
 }
@@ -342,8 +371,8 @@ int64_t NodePathFit(const ClusterModel& model, ClusterIndex cluster,
 }
 
 void FitPerNode(const ClusterModel& model, ClusterIndex cluster,
-                const ReplicaRequirements& requirements,
-                std::span<const NodeDeduction> deductions, std::vector<int64_t>& out) {
+                const ReplicaRequirements& requirements, std::span<const NodeDeduction> deductions,
+                std::vector<int64_t>& out) {
   const std::vector<Node>& nodes = model.cluster(cluster).nodes;
   out.resize(nodes.size());
   for (size_t n = 0; n < nodes.size(); ++n) {

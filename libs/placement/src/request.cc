@@ -26,8 +26,7 @@ absl::Status ValidateWorkload(const WorkloadKey& workload) {
     return Prefixed("workload.namespace", status);
   }
   if (workload.name.empty()) return Invalid("workload.name", "must not be empty");
-  if (absl::Status status = k8stypes::ValidateDns1123Subdomain(workload.name);
-      !status.ok()) {
+  if (absl::Status status = k8stypes::ValidateDns1123Subdomain(workload.name); !status.ok()) {
     return Prefixed("workload.name", status);
   }
   return absl::OkStatus();
@@ -55,8 +54,8 @@ absl::Status ValidateRequirements(const ReplicaRequirements& replica) {
     }
   }
   for (size_t i = 0; i < replica.node_tolerations.size(); ++i) {
-    MCK8S_RETURN_IF_ERROR(ValidateToleration(
-        replica.node_tolerations[i], absl::StrCat("replica.node_tolerations[", i, "]")));
+    MCK8S_RETURN_IF_ERROR(ValidateToleration(replica.node_tolerations[i],
+                                             absl::StrCat("replica.node_tolerations[", i, "]")));
   }
   return absl::OkStatus();
 }
@@ -72,15 +71,14 @@ absl::Status ValidateNames(const std::vector<std::string>& names, std::string_vi
 
 absl::Status ValidateConstraints(const ClusterConstraints& constraints) {
   if (constraints.allowed.has_value()) {
-    MCK8S_RETURN_IF_ERROR(
-        ValidateNames(constraints.allowed->names, "constraints.allowed.names"));
+    MCK8S_RETURN_IF_ERROR(ValidateNames(constraints.allowed->names, "constraints.allowed.names"));
     MCK8S_RETURN_IF_ERROR(
         ValidateNames(constraints.allowed->regions, "constraints.allowed.regions"));
   }
   MCK8S_RETURN_IF_ERROR(ValidateNames(constraints.excluded, "constraints.excluded"));
   for (size_t i = 0; i < constraints.tolerations.size(); ++i) {
-    MCK8S_RETURN_IF_ERROR(ValidateToleration(
-        constraints.tolerations[i], absl::StrCat("constraints.tolerations[", i, "]")));
+    MCK8S_RETURN_IF_ERROR(ValidateToleration(constraints.tolerations[i],
+                                             absl::StrCat("constraints.tolerations[", i, "]")));
   }
   return absl::OkStatus();
 }
@@ -110,10 +108,10 @@ absl::StatusOr<Policy> ParsePolicy(std::string_view name) {
     return Policy::kTrafficAware;
   }
   if (normalized == "spread") return Policy::kSpread;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown placement policy \"", ToAbsl(name),
-      "\"; accepted: cluster-affinity, worst-fit (worst_fit), best-fit (best_fit), "
-      "traffic-aware (most-traffic, most_traffic), spread"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown placement policy \"", ToAbsl(name),
+                   "\"; accepted: cluster-affinity, worst-fit (worst_fit), best-fit (best_fit), "
+                   "traffic-aware (most-traffic, most_traffic), spread"));
 }
 
 std::string_view PolicyName(Policy policy) {
@@ -166,8 +164,8 @@ absl::Status ValidatePlaceRequest(const PlaceRequest& request) {
     if (request.policy == Policy::kClusterAffinity) {
       return Invalid("policy", "PLACEMENT_POLICY_CLUSTER_AFFINITY needs locations");
     }
-    const int64_t total = int64_t{per_location->replicas} *
-                          std::max<int64_t>(request.number_of_locations, 1);
+    const int64_t total =
+        int64_t{per_location->replicas} * std::max<int64_t>(request.number_of_locations, 1);
     if (total > kMaxReplicas) {
       return Invalid("replicas_per_location",
                      absl::StrCat("a total of ", total,
@@ -178,9 +176,8 @@ absl::Status ValidatePlaceRequest(const PlaceRequest& request) {
   } else {
     const Locations& locations = std::get<Locations>(request.replica_count);
     if (request.policy.has_value() && *request.policy != Policy::kClusterAffinity) {
-      return Invalid("locations",
-                     absl::StrCat("only valid with the cluster-affinity policy, got ",
-                                  ToAbsl(PolicyName(*request.policy))));
+      return Invalid("locations", absl::StrCat("only valid with the cluster-affinity policy, got ",
+                                               ToAbsl(PolicyName(*request.policy))));
     }
     if (locations.clusters.empty()) return Invalid("locations.clusters", "must not be empty");
     absl::flat_hash_set<std::string_view> seen;
@@ -231,10 +228,9 @@ absl::Status ValidateOffloadRequest(const OffloadRequest& request) {
   auto it = request.current_placement.find(request.from_cluster);
   const int32_t held = it == request.current_placement.end() ? 0 : it->second;
   if (request.replicas > held) {
-    return Invalid("replicas",
-                   absl::StrCat(request.replicas, " exceeds the ", held,
-                                " replicas current_placement holds on \"",
-                                request.from_cluster, "\""));
+    return Invalid("replicas", absl::StrCat(request.replicas, " exceeds the ", held,
+                                            " replicas current_placement holds on \"",
+                                            request.from_cluster, "\""));
   }
   return ValidateConstraints(request.constraints);
 }
@@ -248,8 +244,8 @@ absl::Status ValidateBurstRequest(const BurstRequest& request) {
     return Invalid("replicas", absl::StrCat("must be at least 1, got ", request.replicas));
   }
   if (request.replicas > kMaxReplicas) {
-    return Invalid("replicas", absl::StrCat(request.replicas, " exceeds the limit of ",
-                                            kMaxReplicas));
+    return Invalid("replicas",
+                   absl::StrCat(request.replicas, " exceeds the limit of ", kMaxReplicas));
   }
   return ValidateConstraints(request.constraints);
 }
@@ -257,7 +253,7 @@ absl::Status ValidateBurstRequest(const BurstRequest& request) {
 Policy EffectivePolicy(const PlaceRequest& request) {
   if (request.policy.has_value()) return *request.policy;
   return std::holds_alternative<Locations>(request.replica_count) ? Policy::kClusterAffinity
-                                                                   : Policy::kWorstFit;
+                                                                  : Policy::kWorstFit;
 }
 
 int64_t TotalReplicas(const PlaceRequest& request) {

@@ -122,15 +122,20 @@ void Reservations::Forget(const WorkloadKey& workload) {
   entries_.erase(it);
 }
 
-void Reservations::Reconcile(const ClusterModel& model, int64_t now) {
+void Reservations::Reconcile(std::shared_ptr<const ClusterModel> model, int64_t now) {
+  model_ = std::move(model);
   deductions_ = Deductions();
-  deductions_.model_ = &model;
+  deductions_.model_ = model_.get();
   for (auto it = entries_.begin(); it != entries_.end();) {
     std::vector<Entry>& entries = it->second;
     std::erase_if(entries, [&](const Entry& entry) {
-      return entry.expires_at <= now || OutstandingOf(model, it->first, entry) == 0;
+      return entry.expires_at <= now ||
+             (model_ != nullptr && OutstandingOf(*model_, it->first, entry) == 0);
     });
-    for (Entry& entry : entries) Apply(it->first, entry);
+    for (Entry& entry : entries) {
+      entry.applied.clear();
+      Apply(it->first, entry);
+    }
     if (entries.empty()) {
       it = entries_.erase(it);
     } else {

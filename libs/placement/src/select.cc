@@ -40,29 +40,64 @@ void Ranker::Refill() {
   if (pool_.size() <= 2 * batch_) {
     heap_.insert(heap_.end(), pool_.begin(), pool_.end());
     pool_.clear();
-  } else {
-    // The batch_-th highest first key, with a small min-heap of keys.
-    scratch_.clear();
+  } else if (active_.size() <= 1) {
+    // One key: the batch_-th highest first key is the threshold, and ties
+    // with it move too (what stays outside ranks strictly lower).
+    first_keys_.clear();
     for (const Entry& entry : pool_) {
-      if (scratch_.size() < batch_) {
-        scratch_.push_back(entry.first);
-        std::push_heap(scratch_.begin(), scratch_.end(), std::greater<>());
-      } else if (entry.first > scratch_.front()) {
-        std::pop_heap(scratch_.begin(), scratch_.end(), std::greater<>());
-        scratch_.back() = entry.first;
-        std::push_heap(scratch_.begin(), scratch_.end(), std::greater<>());
+      if (first_keys_.size() < batch_) {
+        first_keys_.push_back(entry.first);
+        std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+      } else if (entry.first > first_keys_.front()) {
+        std::pop_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+        first_keys_.back() = entry.first;
+        std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
       }
     }
-    const double threshold = scratch_.front();
-    // Everything at or above the threshold moves (ties included, so what
-    // stays outside has a strictly lower first key).
+    const double threshold = first_keys_.front();
     size_t kept = 0;
-    pool_best_ = -std::numeric_limits<double>::infinity();
+    bool have_best = false;
     for (const Entry& entry : pool_) {
       if (entry.first >= threshold) {
         heap_.push_back(entry);
       } else {
-        pool_best_ = std::max(pool_best_, entry.first);
+        if (!have_best || Before(entry, pool_best_)) {
+          pool_best_ = entry;
+          have_best = true;
+        }
+        pool_[kept++] = entry;
+      }
+    }
+    pool_.resize(kept);
+  } else {
+    // Several keys (the first is often a tier most clusters share): the
+    // batch_ best-ranked entries by the whole key, with a small heap whose
+    // front is the worst of them (the threshold).
+    const auto worse = [this](const Entry& a, const Entry& b) { return Before(a, b); };
+    scratch_.clear();
+    for (const Entry& entry : pool_) {
+      if (scratch_.size() < batch_) {
+        scratch_.push_back(entry);
+        std::push_heap(scratch_.begin(), scratch_.end(), worse);
+      } else if (Before(entry, scratch_.front())) {
+        std::pop_heap(scratch_.begin(), scratch_.end(), worse);
+        scratch_.back() = entry;
+        std::push_heap(scratch_.begin(), scratch_.end(), worse);
+      }
+    }
+    const Entry threshold = scratch_.front();
+    // The threshold and everything ranking before it move; the best of the
+    // rest is what the heap must beat.
+    size_t kept = 0;
+    bool have_best = false;
+    for (const Entry& entry : pool_) {
+      if (!Before(threshold, entry)) {
+        heap_.push_back(entry);
+      } else {
+        if (!have_best || Before(entry, pool_best_)) {
+          pool_best_ = entry;
+          have_best = true;
+        }
         pool_[kept++] = entry;
       }
     }
@@ -120,18 +155,13 @@ void Ranker::Key(Entry& entry, bool exact) {
   floor_ = std::max(floor_, entry.first);
 }
 
-bool Ranker::Before(const Entry& a, const Entry& b) const {
-  if (a.first != b.first) return a.first > b.first;
-  const size_t rest = active_.size() > 1 ? active_.size() - 1 : 0;
-  if (rest > 0) {
-    const double* key_a = rest_.data() + static_cast<size_t>(a.slot) * rest;
-    const double* key_b = rest_.data() + static_cast<size_t>(b.slot) * rest;
-    for (size_t j = 0; j < rest; ++j) {
-      if (key_a[j] != key_b[j]) return key_a[j] > key_b[j];
-    }
+bool Ranker::BeforeOnRest(const Entry& a, const Entry& b) const {
+  const size_t rest = active_.size() - 1;
+  const double* key_a = rest_.data() + static_cast<size_t>(a.slot) * rest;
+  const double* key_b = rest_.data() + static_cast<size_t>(b.slot) * rest;
+  for (size_t j = 0; j < rest; ++j) {
+    if (key_a[j] != key_b[j]) return key_a[j] > key_b[j];
   }
-  // An unresolved key equal to an exact one must be resolved first: its
-  // exact value may tie and then the name decides.
   if (a.exact != b.exact) return !a.exact;
   return a.cluster < b.cluster;
 }
@@ -144,9 +174,9 @@ std::optional<ClusterIndex> Ranker::Next() {
       Refill();
       continue;
     }
-    // The heap's best may come next only if nothing outside can tie or beat
-    // it.
-    if (!pool_.empty() && heap_.front().first <= pool_best_) {
+    // The heap's best may come next only if it ranks before everything
+    // outside.
+    if (!pool_.empty() && !Before(heap_.front(), pool_best_)) {
       Refill();
       continue;
     }

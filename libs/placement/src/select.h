@@ -10,15 +10,15 @@
 // also runs the filters that need the fit (NodeFit) and skips the clusters
 // they reject.
 //
-// Cost: the candidates are not heaped up front: a scan keeps the few with the
-// highest first key (a threshold test per cluster), and only those enter the
-// heap; when the heap's best no longer beats every cluster left outside, a
-// bigger batch (doubling) comes in. A decision that needs the first few
-// clusters of thousands thus costs one bound per cluster, a handful of heap
-// steps, and one exact fit per cluster whose bound reached the top. A
-// scorer that can tell early that a cluster will not come next (ScoreAbove:
-// LeastRoom stops counting room past the best cluster found so far) only
-// tightens that cluster's bound.
+// Cost: the candidates are not heaped up front. A scan keeps the few that
+// rank best on their (bound) keys, one comparison per cluster against the
+// current threshold, and only those enter the heap; when the heap's best no
+// longer ranks before everything left outside, a batch four times bigger
+// comes in. A decision that needs the first few clusters of thousands thus
+// costs one bound per cluster, a handful of heap steps, and one exact fit per
+// cluster whose bound reached the top. A scorer that can tell early that a
+// cluster will not come next (ScoreAbove: LeastRoom stops counting room past
+// the best cluster found so far) only tightens that cluster's bound.
 
 #ifndef MCK8S_PLACEMENT_SRC_SELECT_H_
 #define MCK8S_PLACEMENT_SRC_SELECT_H_
@@ -65,20 +65,29 @@ class Ranker {
 
   // Fills the key of `entry`: exact when `exact` or when the fit is known.
   void Key(Entry& entry, bool exact);
-  bool Before(const Entry& a, const Entry& b) const;
-  // Moves the next batch of pool_ (the entries with the highest first keys)
-  // into heap_.
+  // Whether `a` ranks before `b` on their current keys.
+  bool Before(const Entry& a, const Entry& b) const {
+    if (a.first != b.first) return a.first > b.first;
+    if (active_.size() > 1) return BeforeOnRest(a, b);
+    // An unresolved key equal to an exact one must be resolved first: its
+    // exact value may tie and then the name decides.
+    if (a.exact != b.exact) return !a.exact;
+    return a.cluster < b.cluster;
+  }
+  bool BeforeOnRest(const Entry& a, const Entry& b) const;
+  // Moves the next batch of pool_ (its best-ranked entries) into heap_.
   void Refill();
 
   const CycleState& state_;
   std::vector<const ScorePlugin*> active_;
   size_t first_fit_scorer_;
-  std::vector<Entry> pool_;   // candidates not in the heap yet
-  double pool_best_ = 0;      // the highest first key in pool_ (when not empty)
-  size_t batch_ = 16;         // size of the next Refill
+  std::vector<Entry> pool_;  // candidates not in the heap yet
+  Entry pool_best_{};        // the best-ranked entry of pool_ (when not empty)
+  size_t batch_ = 16;        // size of the next Refill
   std::vector<Entry> heap_;
   std::vector<double> rest_;  // slot * (active_.size() - 1) + scorer - 1
-  std::vector<double> scratch_;
+  std::vector<Entry> scratch_;
+  std::vector<double> first_keys_;
   // The highest first key of an exact entry still in the heap (or lower):
   // a cluster resolved now matters only if it can reach it (ScoreAbove).
   double floor_ = -std::numeric_limits<double>::infinity();

@@ -12,8 +12,7 @@ namespace {
 int Severity(TaintVerdict verdict) { return static_cast<int>(verdict); }
 
 absl::Status Prefixed(std::string_view field, const absl::Status& status) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(field), ": ", status.message()));
+  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), ": ", status.message()));
 }
 
 }  // namespace
@@ -41,8 +40,7 @@ TaintVerdict JudgeTaint(std::span<const Toleration> tolerations, const Taint& ta
   bool tolerated_for_a_while = false;
   for (const Toleration& toleration : tolerations) {
     if (!Tolerates(toleration, taint)) continue;
-    if (taint.effect == TaintEffect::kNoExecute &&
-        toleration.evict_after_seconds.has_value()) {
+    if (taint.effect == TaintEffect::kNoExecute && toleration.evict_after_seconds.has_value()) {
       tolerated_for_a_while = true;
       continue;
     }
@@ -59,8 +57,7 @@ TaintVerdict JudgeTaint(std::span<const Toleration> tolerations, const Taint& ta
   return TaintVerdict::kNoNew;
 }
 
-TaintJudgement JudgeTaints(std::span<const Toleration> tolerations,
-                           std::span<const Taint> taints) {
+TaintJudgement JudgeTaints(std::span<const Toleration> tolerations, std::span<const Taint> taints) {
   TaintJudgement worst;
   for (const Taint& taint : taints) {
     const TaintVerdict verdict = JudgeTaint(tolerations, taint);
@@ -75,31 +72,30 @@ TaintJudgement JudgeTaints(std::span<const Toleration> tolerations,
 absl::Status ValidateToleration(const Toleration& toleration, std::string_view field) {
   if (toleration.key.empty()) {
     if (toleration.op != TolerationOperator::kExists) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          ToAbsl(field), ".key: must not be empty unless the operator is Exists"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(field), ".key: must not be empty unless the operator is Exists"));
     }
-  } else if (absl::Status status = k8stypes::ValidateLabelKey(toleration.key);
-             !status.ok()) {
+  } else if (absl::Status status = k8stypes::ValidateLabelKey(toleration.key); !status.ok()) {
     return Prefixed(absl::StrCat(ToAbsl(field), ".key"), status);
   }
   if (toleration.op == TolerationOperator::kExists && !toleration.value.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        ToAbsl(field), ".value: must be empty when the operator is Exists, got \"",
-        toleration.value, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(field), ".value: must be empty when the operator is Exists, got \"",
+                     toleration.value, "\""));
   }
   if (absl::Status status = k8stypes::ValidateLabelValue(toleration.value); !status.ok()) {
     return Prefixed(absl::StrCat(ToAbsl(field), ".value"), status);
   }
   if (toleration.evict_after_seconds.has_value()) {
     if (*toleration.evict_after_seconds < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(ToAbsl(field), ".evict_after: must not be negative, got ",
-                       *toleration.evict_after_seconds, "s"));
+      return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field),
+                                                     ".evict_after: must not be negative, got ",
+                                                     *toleration.evict_after_seconds, "s"));
     }
     if (toleration.effect.has_value() && *toleration.effect != TaintEffect::kNoExecute) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          ToAbsl(field), ".evict_after: only valid with the NoExecute effect, got ",
-          ToAbsl(TaintEffectName(*toleration.effect))));
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(field), ".evict_after: only valid with the NoExecute effect, got ",
+                       ToAbsl(TaintEffectName(*toleration.effect))));
     }
   }
   return absl::OkStatus();

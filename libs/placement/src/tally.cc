@@ -18,8 +18,7 @@ int64_t Tally::RoomLeft(ClusterIndex cluster) const {
   return state_.NewFit(cluster) - (it == counts_.end() ? 0 : it->second.fresh);
 }
 
-int64_t Tally::TakeKept(ClusterIndex cluster, int64_t wanted, AssignmentReason reason,
-                        bool force) {
+int64_t Tally::TakeKept(ClusterIndex cluster, int64_t wanted, AssignmentReason reason, bool force) {
   if (wanted <= 0) return 0;
   int64_t left;
   if (force) {

@@ -13,8 +13,7 @@ using testing::IndexOf;
 using testing::MustModel;
 using testing::StateFor;
 
-TEST_CASE("CloudAllowed keeps new replicas off cloud clusters on request",
-          "[placement][plugins]") {
+TEST_CASE("CloudAllowed keeps new replicas off cloud clusters on request", "[placement][plugins]") {
   Cluster cloud = FogCluster("nancy", 1, 8000, 32 * testing::kGi);
   cloud.kind = ClusterKind::kCloud;
   // A fog cluster whose name says "cloud": the kind decides, never the name.

@@ -32,9 +32,7 @@ TEST_CASE("ClusterAffinity keeps only allowed clusters", "[placement][plugins]")
     ClusterSelector allowed;
     FilterOutcome a, b, c;
   };
-  const auto selector = [](std::string_view text) {
-    return *k8stypes::LabelSelector::Parse(text);
-  };
+  const auto selector = [](std::string_view text) { return *k8stypes::LabelSelector::Parse(text); };
   const FilterOutcome pass = FilterOutcome::kPass;
   const FilterOutcome evict = FilterOutcome::kEvict;
   const std::vector<Case> cases = {
@@ -43,7 +41,10 @@ TEST_CASE("ClusterAffinity keeps only allowed clusters", "[placement][plugins]")
       {"by region", {.regions = {"eu-west"}}, pass, evict, pass},
       {"by labels", {.label_selector = selector("env=prod")}, pass, evict, evict},
       {"by set-based labels", {.label_selector = selector("env in (dev)")}, evict, pass, pass},
-      {"every criterion must hold", {.names = {"a", "b"}, .regions = {"eu-west"}}, pass, evict,
+      {"every criterion must hold",
+       {.names = {"a", "b"}, .regions = {"eu-west"}},
+       pass,
+       evict,
        evict},
   };
   const auto model = Sites();

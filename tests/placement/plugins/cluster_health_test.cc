@@ -43,8 +43,7 @@ TEST_CASE("ClusterHealth takes nothing new on unreachable clusters", "[placement
   }
 }
 
-TEST_CASE("ClusterHealth filters a whole fleet as it filters one cluster",
-          "[placement][plugins]") {
+TEST_CASE("ClusterHealth filters a whole fleet as it filters one cluster", "[placement][plugins]") {
   std::vector<Cluster> clusters;
   const Health healths[] = {Health::kReady, Health::kDegraded, Health::kUnreachable,
                             Health::kUnknown};

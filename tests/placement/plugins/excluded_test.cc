@@ -23,12 +23,15 @@ TEST_CASE("Excluded rejects listed clusters whatever is allowed", "[placement][p
   const std::vector<Case> cases = {
       {{}, std::nullopt, false, FilterOutcome::kPass, FilterOutcome::kPass},
       {{"b"}, std::nullopt, true, FilterOutcome::kPass, FilterOutcome::kEvict},
-      {{"b"}, ClusterSelector{.names = {"a", "b"}}, true, FilterOutcome::kPass,
+      {{"b"},
+       ClusterSelector{.names = {"a", "b"}},
+       true,
+       FilterOutcome::kPass,
        FilterOutcome::kEvict},
       {{"a", "b", "unknown"}, std::nullopt, true, FilterOutcome::kEvict, FilterOutcome::kEvict},
   };
-  const auto model = MustModel({FogCluster("a", 1, 1000, testing::kGi),
-                                FogCluster("b", 1, 1000, testing::kGi)});
+  const auto model =
+      MustModel({FogCluster("a", 1, 1000, testing::kGi), FogCluster("b", 1, 1000, testing::kGi)});
   const ExcludedFilter filter;
   CHECK(filter.Name() == "Excluded");
   for (size_t i = 0; i < cases.size(); ++i) {

@@ -25,7 +25,9 @@ TEST_CASE("MostRoom scores the replicas a cluster can hold", "[placement][plugin
       {"cpu bound", {Worker("w1", 4000, 16 * kGi)}, 0, 4},
       {"memory bound", {Worker("w1", 8000, 3 * kGi)}, 0, 3},
       {"pods bound", {Worker("w1", 8000, 16 * kGi, 2)}, 0, 2},
-      {"per node, not from totals", {Worker("w1", 1500, 4 * kGi), Worker("w2", 1500, 4 * kGi)}, 0,
+      {"per node, not from totals",
+       {Worker("w1", 1500, 4 * kGi), Worker("w2", 1500, 4 * kGi)},
+       0,
        2},
       {"replicas already there count", {Worker("w1", 1000, kGi)}, 3, 4},
   };

@@ -14,9 +14,9 @@ using testing::MustModel;
 using testing::StateFor;
 
 TEST_CASE("Preferred ranks the preferred clusters first, in order", "[placement][plugins]") {
-  const auto model = MustModel({FogCluster("a", 1, 1000, testing::kGi),
-                                FogCluster("b", 1, 1000, testing::kGi),
-                                FogCluster("c", 1, 1000, testing::kGi)});
+  const auto model =
+      MustModel({FogCluster("a", 1, 1000, testing::kGi), FogCluster("b", 1, 1000, testing::kGi),
+                 FogCluster("c", 1, 1000, testing::kGi)});
   struct Case {
     std::vector<std::string> preferred;
     bool applies;

@@ -14,8 +14,8 @@ using testing::MustModel;
 using testing::StateFor;
 
 TEST_CASE("Steady ranks clusters that run the workload first", "[placement][plugins]") {
-  const auto model = MustModel({FogCluster("a", 1, 1000, testing::kGi),
-                                FogCluster("b", 1, 1000, testing::kGi)});
+  const auto model =
+      MustModel({FogCluster("a", 1, 1000, testing::kGi), FogCluster("b", 1, 1000, testing::kGi)});
   struct Case {
     CurrentPlacement current;
     bool applies;

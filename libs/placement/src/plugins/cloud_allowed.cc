@@ -8,7 +8,7 @@ bool CloudAllowedFilter::AppliesTo(const CycleState& state) const {
 
 FilterOutcome CloudAllowedFilter::Filter(const CycleState& state, ClusterIndex cluster) const {
   return state.model().kind(cluster) == ClusterKind::kCloud ? FilterOutcome::kNoNew
-                                                                    : FilterOutcome::kPass;
+                                                            : FilterOutcome::kPass;
 }
 
 std::string CloudAllowedFilter::Reason(const CycleState&, ClusterIndex) const {

@@ -9,9 +9,8 @@ namespace mck8s::placement {
 namespace {
 
 bool RegionAllowed(const ClusterSelector& allowed, const Cluster& cluster) {
-  return allowed.regions.empty() ||
-         std::find(allowed.regions.begin(), allowed.regions.end(), cluster.region) !=
-             allowed.regions.end();
+  return allowed.regions.empty() || std::find(allowed.regions.begin(), allowed.regions.end(),
+                                              cluster.region) != allowed.regions.end();
 }
 
 bool LabelsAllowed(const ClusterSelector& allowed, const Cluster& cluster) {
@@ -27,8 +26,7 @@ bool ClusterAffinityFilter::AppliesTo(const CycleState& state) const {
           (allowed->label_selector.has_value() && !allowed->label_selector->Empty()));
 }
 
-FilterOutcome ClusterAffinityFilter::Filter(const CycleState& state,
-                                            ClusterIndex cluster) const {
+FilterOutcome ClusterAffinityFilter::Filter(const CycleState& state, ClusterIndex cluster) const {
   const ClusterSelector& allowed = *state.constraints().allowed;
   const Cluster& c = state.model().cluster(cluster);
   if (!state.AllowedByName(cluster) || !RegionAllowed(allowed, c) || !LabelsAllowed(allowed, c)) {

@@ -12,7 +12,7 @@ bool ClusterHealthFilter::AppliesTo(const CycleState& state) const {
 FilterOutcome ClusterHealthFilter::Filter(const CycleState& state, ClusterIndex cluster) const {
   const Health health = state.model().health(cluster);
   return health == Health::kUnreachable || health == Health::kUnknown ? FilterOutcome::kNoNew
-                                                                       : FilterOutcome::kPass;
+                                                                      : FilterOutcome::kPass;
 }
 
 std::string ClusterHealthFilter::Reason(const CycleState& state, ClusterIndex cluster) const {

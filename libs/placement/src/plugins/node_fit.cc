@@ -30,9 +30,9 @@ std::string NodeFitFilter::Reason(const CycleState& state, ClusterIndex cluster)
     return absl::StrCat("no schedulable node accepts the replica (node selector, taints) among ",
                         c.nodes.size(), " nodes");
   }
-  std::string text = absl::StrCat("no schedulable node can host one replica (", wanted,
-                                  "); roomiest of ", usable, " usable nodes: ", roomiest->name,
-                                  " with ", roomiest->free.String(), " free");
+  std::string text =
+      absl::StrCat("no schedulable node can host one replica (", wanted, "); roomiest of ", usable,
+                   " usable nodes: ", roomiest->name, " with ", roomiest->free.String(), " free");
   if (!deductions.empty()) absl::StrAppend(&text, ", before reservations");
   return text;
 }

@@ -9,8 +9,7 @@ bool TaintTolerationFilter::AppliesTo(const CycleState& state) const {
   return state.model().any_cluster_taints();
 }
 
-FilterOutcome TaintTolerationFilter::Filter(const CycleState& state,
-                                            ClusterIndex cluster) const {
+FilterOutcome TaintTolerationFilter::Filter(const CycleState& state, ClusterIndex cluster) const {
   const TaintJudgement judgement =
       JudgeTaints(state.constraints().tolerations, state.model().cluster(cluster).taints);
   switch (judgement.verdict) {

@@ -231,8 +231,9 @@ class ClusterModel {
   // name; negative resources; an invalid taint; a negative or non-finite
   // traffic figure or RTT; an RTT from a cluster to itself; a repeated RTT
   // pair.
-  static absl::StatusOr<std::shared_ptr<const ClusterModel>> Create(
-      uint64_t revision, std::vector<Cluster> clusters, std::span<const RttEntry> rtt);
+  static absl::StatusOr<std::shared_ptr<const ClusterModel>> Create(uint64_t revision,
+                                                                    std::vector<Cluster> clusters,
+                                                                    std::span<const RttEntry> rtt);
 
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;

@@ -110,8 +110,10 @@ struct FitBounds {
   int64_t upper = 0;
 };
 
-// Bounds of PlainFit in O(1) (see the file comment).
-FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query);
+// Bounds of PlainFit in O(1) (see the file comment); `want_lower` false skips
+// the lower bound (left 0), which most rankings do not need.
+FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query,
+                         bool want_lower = true);
 
 // Exact replicas on the plain nodes of `cluster`; with a `limit`, the exact
 // count when it is at most `limit`, else some count above `limit` (a lower
@@ -119,6 +121,11 @@ FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const 
 // clusters with the least room needs).
 int64_t PlainFit(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query,
                  int64_t limit = std::numeric_limits<int64_t>::max());
+
+// PlainFit after taking `deductions` (sorted by node) off the nodes' free
+// room: reserved clusters keep the plain path's speed.
+int64_t PlainFitWithDeductions(const ClusterModel& model, ClusterIndex cluster,
+                               const FitQuery& query, std::span<const NodeDeduction> deductions);
 
 // Replicas per plain node of `cluster`, as (node index in Cluster::nodes,
 // replicas) pairs for the nodes that hold at least one, into `out`.
@@ -153,8 +160,8 @@ int64_t NodePathFit(const ClusterModel& model, ClusterIndex cluster,
 // Replicas per node of `cluster` (same rules as NodePathFit), into `out`
 // (resized to the node count).
 void FitPerNode(const ClusterModel& model, ClusterIndex cluster,
-                const ReplicaRequirements& requirements,
-                std::span<const NodeDeduction> deductions, std::vector<int64_t>& out);
+                const ReplicaRequirements& requirements, std::span<const NodeDeduction> deductions,
+                std::vector<int64_t>& out);
 
 }  // namespace mck8s::placement
 

@@ -22,8 +22,8 @@
 // (NeedsFit) and runs only when the decision reaches the cluster; a scorer
 // that needs it also gives a cheap bound (ScoreBound) that select uses to
 // rank clusters lazily, computing exact fits only for clusters that may come
-// next. That keeps a decision over thousands of clusters at a few dozen exact
-// fits.
+// next. For worst-fit that is typically a few dozen exact fits out of
+// thousands of clusters; lower bounds are looser, so best-fit needs more.
 //
 // Usage (writing a filter):
 //
@@ -138,8 +138,8 @@ struct CycleInput {
   const WorkloadKey* workload = nullptr;
   const ReplicaRequirements* replica = nullptr;
   const ClusterConstraints* constraints = nullptr;
-  const CurrentPlacement* current = nullptr;          // may be null: none
-  std::span<const std::string> preferred;             // in order
+  const CurrentPlacement* current = nullptr;  // may be null: none
+  std::span<const std::string> preferred;     // in order
   bool allow_cloud = true;
   // The cluster RTTs are measured from (Offload's from_cluster, Burst's
   // near_cluster, the first listed location); nullopt when none.

@@ -75,9 +75,9 @@ struct ReplicaRequirements {
 
 // Clusters allowed; a cluster must satisfy every criterion that is set.
 struct ClusterSelector {
-  std::vector<std::string> names;                       // empty: any name
+  std::vector<std::string> names;                         // empty: any name
   std::optional<k8stypes::LabelSelector> label_selector;  // nullopt: any labels
-  std::vector<std::string> regions;                     // empty: any region
+  std::vector<std::string> regions;                       // empty: any region
 };
 
 struct ClusterConstraints {

@@ -33,7 +33,7 @@
 // Usage (in a service):
 //
 //   // When a snapshot arrives, under the mutex:
-//   reservations.Reconcile(*model, now);
+//   reservations.Reconcile(model, now);  // a shared_ptr<const ClusterModel>
 //   // For each decision, under the mutex:
 //   MCK8S_ASSIGN_OR_RETURN(
 //       Decision d, engine.Place(*model, request, &reservations.deductions()));
@@ -41,14 +41,15 @@
 //
 // Thread safety: not synchronised. Decisions read deductions() while no
 // Record, Forget or Reconcile runs (a reader lock for decisions and a writer
-// lock for changes, or one mutex). The model passed to Reconcile must outlive
-// the next Reconcile.
+// lock for changes, or one mutex). The ledger keeps the model of the last
+// Reconcile alive.
 
 #ifndef MCK8S_PLACEMENT_RESERVATIONS_H_
 #define MCK8S_PLACEMENT_RESERVATIONS_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -103,8 +104,9 @@ class Reservations {
   void Forget(const WorkloadKey& workload);
 
   // Drops entries that `model` reflects (ready replicas reached the target)
-  // and those expired at `now`, then makes deductions() apply to `model`.
-  void Reconcile(const ClusterModel& model, int64_t now);
+  // and those expired at `now`, then makes deductions() apply to `model`
+  // (kept alive until the next Reconcile). A null model clears deductions().
+  void Reconcile(std::shared_ptr<const ClusterModel> model, int64_t now);
 
   // The deductions for the model of the last Reconcile (empty before any).
   const Deductions& deductions() const { return deductions_; }
@@ -146,6 +148,7 @@ class Reservations {
   void Apply(const WorkloadKey& workload, Entry& entry);
 
   std::map<WorkloadKey, std::vector<Entry>> entries_;
+  std::shared_ptr<const ClusterModel> model_;
   Deductions deductions_;
 };
 

@@ -76,10 +76,10 @@ bool Tolerates(const Toleration& toleration, const Taint& taint);
 
 // How `tolerations` let a taint affect a new replica.
 enum class TaintVerdict {
-  kTolerated,     // no effect
-  kAvoid,         // PreferNoSchedule not tolerated: rank last
-  kNoNew,         // no new replica; replicas already there stay
-  kEvict,         // no new replica and replicas already there must leave
+  kTolerated,  // no effect
+  kAvoid,      // PreferNoSchedule not tolerated: rank last
+  kNoNew,      // no new replica; replicas already there stay
+  kEvict,      // no new replica and replicas already there must leave
 };
 
 // The verdict of one taint given the tolerations; the time limit of a matching
@@ -92,8 +92,7 @@ struct TaintJudgement {
   TaintVerdict verdict = TaintVerdict::kTolerated;
   const Taint* taint = nullptr;
 };
-TaintJudgement JudgeTaints(std::span<const Toleration> tolerations,
-                           std::span<const Taint> taints);
+TaintJudgement JudgeTaints(std::span<const Toleration> tolerations, std::span<const Taint> taints);
 
 // InvalidArgument starting with `field` when the toleration breaks
 // Kubernetes' rules: an empty key needs kExists; kExists needs an empty value;
