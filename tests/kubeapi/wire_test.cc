@@ -468,6 +468,66 @@ TEST_CASE("tls: client certificates authenticate", "[kubeapi][wire][tls]") {
   CHECK_FALSE(h.Client(config)->Do(Get("/version")).ok());
 }
 
+// JSON string literal of `text` (PEM has newlines).
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+TEST_CASE("tls: an exec plugin's client certificate authenticates", "[kubeapi][wire][tls]") {
+  TlsSetup tls;
+  TestPki client_ca("client-ca");
+  CertAndKey user = client_ca.Issue("plugin-user", {}, {}, /*client=*/true);
+  std::atomic<int> requests_with_authorization{0};
+  TestServer server(
+      [&](const TestRequest& request, Responder& respond) {
+        if (!request.Header("Authorization").empty()) ++requests_with_authorization;
+        respond.Send(200, "{}", {{"X-Client", request.client_common_name}});
+      },
+      TestTlsOptions{tls.server_cert.cert_pem, tls.server_cert.key_pem, client_ca.ca_pem()});
+  mck8s::testing::TempDir dir;
+  const std::string credential = dir.File("credential.json");
+  mck8s::testing::WriteFile(credential,
+                     "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":"
+                     "\"ExecCredential\",\"status\":{\"clientCertificateData\":" +
+                         JsonString(user.cert_pem) + ",\"clientKeyData\":" +
+                         JsonString(user.key_pem) + "}}");
+  const std::string plugin = dir.File("plugin.sh");
+  mck8s::testing::WriteFile(plugin, "#!/bin/sh\nexec cat \"$CREDENTIAL\"\n");
+  std::filesystem::permissions(plugin, std::filesystem::perms::owner_all);
+
+  Harness h;
+  RestConfig config;
+  config.server = server.url();
+  config.ca_pem = tls.pki.ca_pem();
+  config.exec = ExecConfig{"client.authentication.k8s.io/v1", plugin, {},
+                           {{"CREDENTIAL", credential}}, "Never", false};
+  std::unique_ptr<RestClient> client = h.Client(config);
+  absl::StatusOr<HttpResponse> response = client->Do(Get("/version"));
+  REQUIRE(response.ok());
+  CHECK(response->Header("X-Client") == "plugin-user");
+  CHECK(requests_with_authorization == 0);
+
+  SECTION("a certificate the plugin cannot give fails the request clearly") {
+    mck8s::testing::WriteFile(credential, "{}");
+    config.server = server.url();
+    absl::StatusOr<HttpResponse> failed = h.Client(config)->Do(Get("/version"));
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.status().code() == absl::StatusCode::kUnauthenticated);
+    CHECK(failed.status().message().find("exec credential plugin") != std::string::npos);
+  }
+}
+
 TEST_CASE("tls: unusable PEM material is INVALID_ARGUMENT at creation", "[kubeapi][wire][tls]") {
   RestConfig config;
   config.server = "https://127.0.0.1:1";

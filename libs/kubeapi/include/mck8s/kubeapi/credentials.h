@@ -12,8 +12,11 @@
 //   exec                a credential plugin (client.authentication.k8s.io/v1
 //                       or v1beta1): the command runs with
 //                       KUBERNETES_EXEC_INFO set and prints an ExecCredential;
-//                       its token is cached until expirationTimestamp (less
-//                       ten seconds) or a 401.
+//                       its token, or its client certificate and key, are
+//                       cached until expirationTimestamp (less ten seconds)
+//                       or a 401. A certificate is presented on every new
+//                       TLS connection (TlsClientCertificate), so a rotated
+//                       one is used from the next connection on.
 //   username/password   "Basic <base64>".
 //   none of these       no Authorization header (client certificates or an
 //                       open test server).
@@ -39,6 +42,7 @@
 #include "absl/time/time.h"
 #include "mck8s/kubeapi/clock.h"
 #include "mck8s/kubeapi/config.h"
+#include "mck8s/kubeapi/transport.h"
 
 namespace mck8s::kubeapi {
 
@@ -55,6 +59,14 @@ class CredentialProvider {
   // The server answered 401: forget cached credentials. Returns true when a
   // new Authorization() may differ, i.e. one retry is worth it.
   virtual bool OnUnauthorized() { return false; }
+
+  // The client certificate new TLS connections present, when these
+  // credentials include one (an exec plugin that prints
+  // clientCertificateData); nullopt otherwise. Same errors as
+  // Authorization().
+  virtual absl::StatusOr<std::optional<ClientCertificate>> TlsClientCertificate() {
+    return std::nullopt;
+  }
 };
 
 absl::StatusOr<std::unique_ptr<CredentialProvider>> NewCredentialProvider(

@@ -134,8 +134,10 @@ class RestClient {
   ClientOptions options_;
   Clock* clock_;
   std::string path_prefix_;
-  std::unique_ptr<Transport> transport_;
+  // Declared first so it outlives the transport, whose connections may ask
+  // it for a client certificate.
   std::unique_ptr<CredentialProvider> credentials_;
+  std::unique_ptr<Transport> transport_;
   std::unique_ptr<TokenBucket> limiter_;
   std::unique_ptr<Metrics> metrics_;
 };

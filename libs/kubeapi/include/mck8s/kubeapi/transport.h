@@ -51,6 +51,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,13 @@
 
 namespace mck8s::kubeapi {
 
+// A client certificate (PEM, leaf first, then any intermediates) and its
+// private key (PEM).
+struct ClientCertificate {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
 struct TransportOptions {
   bool tls = true;          // https (true) or http (false)
   std::string host;         // DNS name or IP address, without brackets
@@ -70,6 +78,12 @@ struct TransportOptions {
   std::string ca_pem;           // empty: the system's roots
   std::string client_cert_pem;  // with client_key_pem: mutual TLS
   std::string client_key_pem;
+  // When set, asked before every new TLS handshake for the client
+  // certificate to present, overriding client_cert_pem/client_key_pem
+  // (credentials that rotate, e.g. from an exec plugin). nullopt: present
+  // none. An error fails the connection attempt with that error. Called
+  // from the thread that opens the connection.
+  std::function<absl::StatusOr<std::optional<ClientCertificate>>()> client_certificate_source;
   absl::Duration connect_timeout = absl::Seconds(10);
   int max_idle_connections = 32;
   // Idle connections older than this are closed instead of reused.
