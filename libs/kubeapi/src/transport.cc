@@ -1,19 +1,12 @@
 #include "mck8s/kubeapi/transport.h"
 
-#include <sys/socket.h>
-
-#include <array>
-#include <cerrno>
-#include <chrono>
-#include <deque>
-#include <limits>
-#include <optional>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +15,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <limits>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -40,19 +38,17 @@ using tcp = asio::ip::tcp;
 constexpr size_t kStreamPiece = 64 * 1024;
 constexpr uint32_t kMaxHeaderBytes = 1 << 20;
 
-bool IsIpAddress(const std::string &host) {
+bool IsIpAddress(const std::string& host) {
   beast::error_code ec;
   asio::ip::make_address(host, ec);
   return !ec;
 }
 
 std::chrono::steady_clock::time_point SteadyDeadline(absl::Time deadline) {
-  if (deadline == absl::InfiniteFuture())
-    return std::chrono::steady_clock::time_point::max();
+  if (deadline == absl::InfiniteFuture()) return std::chrono::steady_clock::time_point::max();
   const absl::Duration left = deadline - absl::Now();
   return std::chrono::steady_clock::now() +
-         std::chrono::nanoseconds(
-             absl::ToInt64Nanoseconds(std::max(left, absl::ZeroDuration())));
+         std::chrono::nanoseconds(absl::ToInt64Nanoseconds(std::max(left, absl::ZeroDuration())));
 }
 
 // One HTTP connection, with the io_context its operations run on. Operations
@@ -67,9 +63,7 @@ struct Connection {
   absl::Time idle_since;
   bool reused = false;
 
-  beast::tcp_stream &Lowest() {
-    return tls ? beast::get_lowest_layer(*tls) : *plain;
-  }
+  beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
   void SetDeadline(absl::Time deadline) {
     if (deadline == absl::InfiniteFuture()) {
@@ -82,8 +76,7 @@ struct Connection {
   // Whether the server has not closed the connection while it sat idle: a
   // readable socket means an EOF or an unexpected byte, both unusable.
   bool LooksAlive() {
-    if (buffer.size() != 0)
-      return false;
+    if (buffer.size() != 0) return false;
     const int fd = Lowest().socket().native_handle();
     char byte;
     const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -100,18 +93,17 @@ struct Connection {
 // Starts an asynchronous operation with a completion handler that records
 // its error code, and runs the connection's io_context until it completes.
 template <typename Start>
-beast::error_code RunOp(asio::io_context &ioc, Start &&start) {
+beast::error_code RunOp(asio::io_context& ioc, Start&& start) {
   beast::error_code result;
   bool done = false;
-  start([&result, &done](beast::error_code ec, auto &&...) {
+  start([&result, &done](beast::error_code ec, auto&&...) {
     result = ec;
     done = true;
   });
   ioc.restart();
   while (!done) {
     if (ioc.run_one() == 0) {
-      if (!done)
-        result = asio::error::operation_aborted;
+      if (!done) result = asio::error::operation_aborted;
       break;
     }
   }
@@ -120,31 +112,27 @@ beast::error_code RunOp(asio::io_context &ioc, Start &&start) {
 
 // Makes one connection present `certificate` (leaf, then the chain) and its
 // key, replacing whatever the shared context holds.
-absl::Status UseClientCertificate(SSL *ssl_handle,
-                                  const ClientCertificate &certificate) {
+absl::Status UseClientCertificate(SSL* ssl_handle, const ClientCertificate& certificate) {
   using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
-  Bio cert_bio(BIO_new_mem_buf(certificate.cert_pem.data(),
-                               static_cast<int>(certificate.cert_pem.size())),
-               &BIO_free);
+  Bio cert_bio(
+      BIO_new_mem_buf(certificate.cert_pem.data(), static_cast<int>(certificate.cert_pem.size())),
+      &BIO_free);
   std::unique_ptr<X509, decltype(&X509_free)> leaf(
       PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (leaf == nullptr || SSL_use_certificate(ssl_handle, leaf.get()) != 1) {
     ERR_clear_error();
-    return absl::UnauthenticatedError(
-        "the client certificate is not usable PEM");
+    return absl::UnauthenticatedError("the client certificate is not usable PEM");
   }
   SSL_clear_chain_certs(ssl_handle);
-  while (X509 *intermediate =
-             PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
-    SSL_add0_chain_cert(ssl_handle, intermediate); // takes ownership
+  while (X509* intermediate = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
+    SSL_add0_chain_cert(ssl_handle, intermediate);  // takes ownership
   }
-  ERR_clear_error(); // the loop ends on "no start line"
-  Bio key_bio(BIO_new_mem_buf(certificate.key_pem.data(),
-                              static_cast<int>(certificate.key_pem.size())),
-              &BIO_free);
+  ERR_clear_error();  // the loop ends on "no start line"
+  Bio key_bio(
+      BIO_new_mem_buf(certificate.key_pem.data(), static_cast<int>(certificate.key_pem.size())),
+      &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr),
-      &EVP_PKEY_free);
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   if (key == nullptr || SSL_use_PrivateKey(ssl_handle, key.get()) != 1 ||
       SSL_check_private_key(ssl_handle) != 1) {
     ERR_clear_error();
@@ -154,50 +142,43 @@ absl::Status UseClientCertificate(SSL *ssl_handle,
   return absl::OkStatus();
 }
 
-std::string SslErrorText(const beast::error_code &ec) {
+std::string SslErrorText(const beast::error_code& ec) {
   std::string text = ec.message();
   if (ec.category() == asio::error::get_ssl_category()) {
     const long verify = ERR_GET_REASON(ec.value());
-    if (verify == SSL_R_CERTIFICATE_VERIFY_FAILED)
-      text = "certificate verify failed";
+    if (verify == SSL_R_CERTIFICATE_VERIFY_FAILED) text = "certificate verify failed";
   }
   return text;
 }
 
-bool IsTimeout(const beast::error_code &ec) {
-  return ec == beast::error::timeout;
-}
+bool IsTimeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
 
-absl::Status NetworkError(const beast::error_code &ec, std::string_view what,
-                          const std::string &host_port) {
+absl::Status NetworkError(const beast::error_code& ec, std::string_view what,
+                          const std::string& host_port) {
   if (IsTimeout(ec)) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(ToAbsl(what), " ", host_port, ": timed out"));
+    return absl::DeadlineExceededError(absl::StrCat(ToAbsl(what), " ", host_port, ": timed out"));
   }
-  return absl::UnavailableError(
-      absl::StrCat(ToAbsl(what), " ", host_port, ": ", ec.message()));
+  return absl::UnavailableError(absl::StrCat(ToAbsl(what), " ", host_port, ": ", ec.message()));
 }
 
 // An error before any byte of the answer: the request may not have reached
 // the server (or reached a connection it had just closed).
-bool IsStaleConnectionError(const beast::error_code &ec) {
+bool IsStaleConnectionError(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::ssl::error::stream_truncated;
 }
 
-} // namespace
+}  // namespace
 
 bool IsIdempotentMethod(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "OPTIONS" ||
-         method == "PUT" || method == "DELETE";
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+         method == "DELETE";
 }
 
 std::string HttpResponse::Header(std::string_view name) const {
-  for (const auto &[key, value] : headers) {
-    if (absl::EqualsIgnoreCase(ToAbsl(key), ToAbsl(name)))
-      return value;
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(ToAbsl(key), ToAbsl(name))) return value;
   }
   return "";
 }
@@ -207,11 +188,9 @@ void StreamCanceller::Cancel() {
   // end (and free its connection) meanwhile; it only posts to the stream's
   // io_context, so it is quick and takes no other lock.
   absl::MutexLock lock(&mu_);
-  if (cancelled_)
-    return;
+  if (cancelled_) return;
   cancelled_ = true;
-  if (interrupt_)
-    interrupt_();
+  if (interrupt_) interrupt_();
 }
 
 bool StreamCanceller::cancelled() const {
@@ -234,24 +213,21 @@ struct Transport::Impl {
   std::deque<std::unique_ptr<Connection>> idle ABSL_GUARDED_BY(mu);
   int opened ABSL_GUARDED_BY(mu) = 0;
 
-  absl::StatusOr<std::unique_ptr<Connection>>
-  Connect(absl::Time request_deadline) {
+  absl::StatusOr<std::unique_ptr<Connection>> Connect(absl::Time request_deadline) {
     auto conn = std::make_unique<Connection>();
-    const absl::Time deadline =
-        std::min(request_deadline, absl::Now() + options.connect_timeout);
+    const absl::Time deadline = std::min(request_deadline, absl::Now() + options.connect_timeout);
     // Resolve (the resolver has no expiry of its own: run it until the
     // deadline).
     tcp::resolver resolver(conn->ioc);
     tcp::resolver::results_type endpoints;
     beast::error_code ec;
     bool done = false;
-    resolver.async_resolve(
-        options.host, options.port,
-        [&](beast::error_code e, tcp::resolver::results_type results) {
-          ec = e;
-          endpoints = std::move(results);
-          done = true;
-        });
+    resolver.async_resolve(options.host, options.port,
+                           [&](beast::error_code e, tcp::resolver::results_type results) {
+                             ec = e;
+                             endpoints = std::move(results);
+                             done = true;
+                           });
     conn->ioc.restart();
     const auto steady_deadline = SteadyDeadline(deadline);
     while (!done) {
@@ -260,39 +236,33 @@ struct Transport::Impl {
         conn->ioc.restart();
         while (!done && conn->ioc.run_one() != 0) {
         }
-        if (!done)
-          ec = beast::error::timeout;
-        if (!ec || ec == asio::error::operation_aborted)
-          ec = beast::error::timeout;
+        if (!done) ec = beast::error::timeout;
+        if (!ec || ec == asio::error::operation_aborted) ec = beast::error::timeout;
         break;
       }
     }
-    if (ec)
-      return NetworkError(ec, "resolve", host_header);
+    if (ec) return NetworkError(ec, "resolve", host_header);
 
     conn->plain = std::make_unique<beast::tcp_stream>(conn->ioc);
     if (tls_context.has_value()) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(
-          std::move(*conn->plain), *tls_context);
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*conn->plain),
+                                                                         *tls_context);
       conn->plain.reset();
     }
     conn->SetDeadline(deadline);
-    ec = RunOp(conn->ioc, [&](auto handler) {
-      conn->Lowest().async_connect(endpoints, std::move(handler));
-    });
-    if (ec)
-      return NetworkError(ec, "connect to", host_header);
+    ec = RunOp(conn->ioc,
+               [&](auto handler) { conn->Lowest().async_connect(endpoints, std::move(handler)); });
+    if (ec) return NetworkError(ec, "connect to", host_header);
     conn->Lowest().socket().set_option(tcp::no_delay(true), ec);
 
     if (conn->tls) {
-      SSL *ssl_handle = conn->tls->native_handle();
+      SSL* ssl_handle = conn->tls->native_handle();
       if (!IsIpAddress(verify_name)) {
         SSL_set_tlsext_host_name(ssl_handle, verify_name.c_str());
       }
       if (!options.insecure_skip_tls_verify) {
-        X509_VERIFY_PARAM *param = SSL_get0_param(ssl_handle);
-        X509_VERIFY_PARAM_set_hostflags(param,
-                                        X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
         if (IsIpAddress(verify_name)) {
           X509_VERIFY_PARAM_set1_ip_asc(param, verify_name.c_str());
         } else {
@@ -305,24 +275,20 @@ struct Transport::Impl {
       if (options.client_certificate_source) {
         absl::StatusOr<std::optional<ClientCertificate>> certificate =
             options.client_certificate_source();
-        if (!certificate.ok())
-          return certificate.status();
+        if (!certificate.ok()) return certificate.status();
         if (certificate->has_value()) {
           absl::Status used = UseClientCertificate(ssl_handle, **certificate);
-          if (!used.ok())
-            return used;
+          if (!used.ok()) return used;
         }
       }
       ec = RunOp(conn->ioc, [&](auto handler) {
-        conn->tls->async_handshake(ssl::stream_base::client,
-                                   std::move(handler));
+        conn->tls->async_handshake(ssl::stream_base::client, std::move(handler));
       });
       if (ec) {
-        if (IsTimeout(ec))
-          return NetworkError(ec, "TLS handshake with", host_header);
-        return absl::FailedPreconditionError(
-            absl::StrCat("TLS handshake with ", host_header, " (server name \"",
-                         verify_name, "\") failed: ", SslErrorText(ec)));
+        if (IsTimeout(ec)) return NetworkError(ec, "TLS handshake with", host_header);
+        return absl::FailedPreconditionError(absl::StrCat("TLS handshake with ", host_header,
+                                                          " (server name \"", verify_name,
+                                                          "\") failed: ", SslErrorText(ec)));
       }
     }
     absl::MutexLock lock(&mu);
@@ -337,13 +303,11 @@ struct Transport::Impl {
       std::unique_ptr<Connection> conn;
       {
         absl::MutexLock lock(&mu);
-        if (idle.empty())
-          break;
+        if (idle.empty()) break;
         conn = std::move(idle.back());
         idle.pop_back();
       }
-      if (now - conn->idle_since < options.idle_connection_timeout &&
-          conn->LooksAlive()) {
+      if (now - conn->idle_since < options.idle_connection_timeout && conn->LooksAlive()) {
         conn->reused = true;
         return conn;
       }
@@ -363,8 +327,7 @@ struct Transport::Impl {
     idle.push_back(std::move(conn));
   }
 
-  http::request<http::string_body>
-  BuildRequest(const HttpRequest &request) const {
+  http::request<http::string_body> BuildRequest(const HttpRequest& request) const {
     http::request<http::string_body> req;
     req.version(11);
     const http::verb verb = http::string_to_verb(request.method);
@@ -375,10 +338,9 @@ struct Transport::Impl {
     }
     req.target(request.target);
     req.set(http::field::host, host_header);
-    for (const auto &[name, value] : request.headers)
-      req.set(name, value);
-    if (!request.body.empty() || verb == http::verb::post ||
-        verb == http::verb::put || verb == http::verb::patch) {
+    for (const auto& [name, value] : request.headers) req.set(name, value);
+    if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put ||
+        verb == http::verb::patch) {
       req.body() = request.body;
       req.prepare_payload();
     }
@@ -386,44 +348,38 @@ struct Transport::Impl {
   }
 
   template <typename Fn>
-  beast::error_code WithStream(Connection &conn, Fn &&fn) {
-    if (conn.tls)
-      return fn(*conn.tls);
+  beast::error_code WithStream(Connection& conn, Fn&& fn) {
+    if (conn.tls) return fn(*conn.tls);
     return fn(*conn.plain);
   }
 
   // Sends `request` and reads the whole answer. `got_bytes` tells whether
   // any byte of the answer arrived (for the stale-connection retry).
-  beast::error_code Exchange(Connection &conn, const HttpRequest &request,
-                             HttpResponse *response, bool *got_bytes,
-                             bool *keep_alive) {
+  beast::error_code Exchange(Connection& conn, const HttpRequest& request, HttpResponse* response,
+                             bool* got_bytes, bool* keep_alive) {
     *got_bytes = false;
     http::request<http::string_body> req = BuildRequest(request);
     conn.SetDeadline(request.deadline);
-    beast::error_code ec = WithStream(conn, [&](auto &stream) {
-      return RunOp(conn.ioc, [&](auto handler) {
-        http::async_write(stream, req, std::move(handler));
-      });
+    beast::error_code ec = WithStream(conn, [&](auto& stream) {
+      return RunOp(conn.ioc,
+                   [&](auto handler) { http::async_write(stream, req, std::move(handler)); });
     });
-    if (ec)
-      return ec;
+    if (ec) return ec;
     http::response_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(options.max_response_body_bytes);
     const size_t before = conn.buffer.size();
-    ec = WithStream(conn, [&](auto &stream) {
+    ec = WithStream(conn, [&](auto& stream) {
       return RunOp(conn.ioc, [&](auto handler) {
         http::async_read(stream, conn.buffer, parser, std::move(handler));
       });
     });
     *got_bytes = parser.got_some() || conn.buffer.size() > before;
-    if (ec)
-      return ec;
+    if (ec) return ec;
     http::response<http::string_body> res = parser.release();
     response->status = static_cast<int>(res.result_int());
-    for (const auto &field : res) {
-      response->headers.emplace_back(std::string(field.name_string()),
-                                     std::string(field.value()));
+    for (const auto& field : res) {
+      response->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     response->body = std::move(res.body());
     *keep_alive = res.keep_alive();
@@ -437,36 +393,28 @@ Transport::Transport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 Transport::~Transport() {
   absl::MutexLock lock(&impl_->mu);
-  for (auto &conn : impl_->idle)
-    conn->Close();
+  for (auto& conn : impl_->idle) conn->Close();
 }
 
-absl::StatusOr<std::unique_ptr<Transport>>
-Transport::Create(TransportOptions options) {
-  if (options.host.empty())
-    return absl::InvalidArgumentError("transport: no host");
-  if (options.port.empty())
-    options.port = options.tls ? "443" : "80";
+absl::StatusOr<std::unique_ptr<Transport>> Transport::Create(TransportOptions options) {
+  if (options.host.empty()) return absl::InvalidArgumentError("transport: no host");
+  if (options.port.empty()) options.port = options.tls ? "443" : "80";
   auto impl = std::make_unique<Impl>();
   const bool ipv6 = options.host.find(':') != std::string::npos;
-  const std::string host_text =
-      ipv6 ? absl::StrCat("[", options.host, "]") : options.host;
+  const std::string host_text = ipv6 ? absl::StrCat("[", options.host, "]") : options.host;
   impl->host_header = absl::StrCat(host_text, ":", options.port);
-  impl->verify_name =
-      options.tls_server_name.empty() ? options.host : options.tls_server_name;
+  impl->verify_name = options.tls_server_name.empty() ? options.host : options.tls_server_name;
   if (options.tls) {
     impl->tls_context.emplace(ssl::context::tls_client);
-    ssl::context &ctx = *impl->tls_context;
+    ssl::context& ctx = *impl->tls_context;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                    ssl::context::no_tlsv1_1);
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     beast::error_code ec;
     if (!options.ca_pem.empty()) {
       ctx.add_certificate_authority(asio::buffer(options.ca_pem), ec);
       if (ec) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("certificate authority for ", impl->host_header,
-                         " is not usable PEM: ", ec.message()));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "certificate authority for ", impl->host_header, " is not usable PEM: ", ec.message()));
       }
     } else {
       ctx.set_default_verify_paths(ec);
@@ -478,15 +426,13 @@ Transport::Create(TransportOptions options) {
       }
       ctx.use_certificate_chain(asio::buffer(options.client_cert_pem), ec);
       if (ec) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "client certificate is not usable PEM: ", ec.message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("client certificate is not usable PEM: ", ec.message()));
       }
-      ctx.use_private_key(asio::buffer(options.client_key_pem),
-                          ssl::context::pem, ec);
+      ctx.use_private_key(asio::buffer(options.client_key_pem), ssl::context::pem, ec);
       if (ec) {
         return absl::InvalidArgumentError(
-            absl::StrCat("client key is not usable PEM (or does not match): ",
-                         ec.message()));
+            absl::StrCat("client key is not usable PEM (or does not match): ", ec.message()));
       }
     }
   }
@@ -494,18 +440,15 @@ Transport::Create(TransportOptions options) {
   return std::unique_ptr<Transport>(new Transport(std::move(impl)));
 }
 
-absl::StatusOr<HttpResponse> Transport::RoundTrip(const HttpRequest &request) {
+absl::StatusOr<HttpResponse> Transport::RoundTrip(const HttpRequest& request) {
   for (int attempt = 0;; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Connection>> acquired =
-        impl_->Acquire(request.deadline);
-    if (!acquired.ok())
-      return acquired.status();
+    absl::StatusOr<std::unique_ptr<Connection>> acquired = impl_->Acquire(request.deadline);
+    if (!acquired.ok()) return acquired.status();
     std::unique_ptr<Connection> conn = *std::move(acquired);
     HttpResponse response;
     bool got_bytes = false;
     bool keep_alive = false;
-    beast::error_code ec =
-        impl_->Exchange(*conn, request, &response, &got_bytes, &keep_alive);
+    beast::error_code ec = impl_->Exchange(*conn, request, &response, &got_bytes, &keep_alive);
     if (!ec) {
       if (keep_alive) {
         impl_->Release(std::move(conn));
@@ -521,37 +464,28 @@ absl::StatusOr<HttpResponse> Transport::RoundTrip(const HttpRequest &request) {
       continue;
     }
     if (ec == http::error::body_limit) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(request.method, " ", host_port_, request.target,
-                       ": response body larger than ",
-                       impl_->options.max_response_body_bytes, " bytes"));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          request.method, " ", host_port_, request.target, ": response body larger than ",
+          impl_->options.max_response_body_bytes, " bytes"));
     }
-    return NetworkError(
-        ec, absl::StrCat(request.method, " ", request.target, " on"),
-        host_port_);
+    return NetworkError(ec, absl::StrCat(request.method, " ", request.target, " on"), host_port_);
   }
 }
 
-absl::StatusOr<HttpResponse>
-Transport::Stream(const HttpRequest &request, absl::Duration idle_timeout,
-                  const std::function<bool(std::string_view)> &on_data,
-                  StreamCanceller *canceller) {
-  auto cancelled = [&] {
-    return canceller != nullptr && canceller->cancelled();
-  };
+absl::StatusOr<HttpResponse> Transport::Stream(const HttpRequest& request,
+                                               absl::Duration idle_timeout,
+                                               const std::function<bool(std::string_view)>& on_data,
+                                               StreamCanceller* canceller) {
+  auto cancelled = [&] { return canceller != nullptr && canceller->cancelled(); };
   auto cancelled_status = [&] {
-    return absl::CancelledError(
-        absl::StrCat(request.method, " ", request.target, " cancelled"));
+    return absl::CancelledError(absl::StrCat(request.method, " ", request.target, " cancelled"));
   };
-  if (cancelled())
-    return cancelled_status();
+  if (cancelled()) return cancelled_status();
   // A fresh connection: a watch lives long and is not returned to the pool.
-  absl::StatusOr<std::unique_ptr<Connection>> connected =
-      impl_->Connect(request.deadline);
-  if (!connected.ok())
-    return connected.status();
+  absl::StatusOr<std::unique_ptr<Connection>> connected = impl_->Connect(request.deadline);
+  if (!connected.ok()) return connected.status();
   std::unique_ptr<Connection> conn = *std::move(connected);
-  Connection *raw = conn.get();
+  Connection* raw = conn.get();
   if (canceller != nullptr) {
     canceller->SetInterrupt([raw] {
       asio::post(raw->ioc, [raw] {
@@ -562,39 +496,33 @@ Transport::Stream(const HttpRequest &request, absl::Duration idle_timeout,
     });
   }
   struct ClearInterrupt {
-    StreamCanceller *canceller;
+    StreamCanceller* canceller;
     ~ClearInterrupt() {
-      if (canceller != nullptr)
-        canceller->SetInterrupt(nullptr);
+      if (canceller != nullptr) canceller->SetInterrupt(nullptr);
     }
   } clear{canceller};
-  if (cancelled())
-    return cancelled_status();
+  if (cancelled()) return cancelled_status();
 
-  const std::string what =
-      absl::StrCat(request.method, " ", request.target, " on");
+  const std::string what = absl::StrCat(request.method, " ", request.target, " on");
   auto next_deadline = [&] {
     absl::Time idle_deadline = idle_timeout == absl::InfiniteDuration()
                                    ? absl::InfiniteFuture()
                                    : absl::Now() + idle_timeout;
     return std::min(idle_deadline, request.deadline);
   };
-  auto fail = [&](const beast::error_code &ec) -> absl::Status {
+  auto fail = [&](const beast::error_code& ec) -> absl::Status {
     conn->Close();
-    if (cancelled())
-      return cancelled_status();
+    if (cancelled()) return cancelled_status();
     return NetworkError(ec, what, host_port_);
   };
 
   http::request<http::string_body> req = impl_->BuildRequest(request);
   conn->SetDeadline(next_deadline());
-  beast::error_code ec = impl_->WithStream(*conn, [&](auto &stream) {
-    return RunOp(conn->ioc, [&](auto handler) {
-      http::async_write(stream, req, std::move(handler));
-    });
+  beast::error_code ec = impl_->WithStream(*conn, [&](auto& stream) {
+    return RunOp(conn->ioc,
+                 [&](auto handler) { http::async_write(stream, req, std::move(handler)); });
   });
-  if (ec)
-    return fail(ec);
+  if (ec) return fail(ec);
 
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kMaxHeaderBytes);
@@ -602,19 +530,17 @@ Transport::Stream(const HttpRequest &request, absl::Duration idle_timeout,
   // optional and treats "none" as smaller than any length.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   conn->SetDeadline(next_deadline());
-  ec = impl_->WithStream(*conn, [&](auto &stream) {
+  ec = impl_->WithStream(*conn, [&](auto& stream) {
     return RunOp(conn->ioc, [&](auto handler) {
       http::async_read_header(stream, conn->buffer, parser, std::move(handler));
     });
   });
-  if (ec)
-    return fail(ec);
+  if (ec) return fail(ec);
 
   HttpResponse response;
   response.status = static_cast<int>(parser.get().result_int());
-  for (const auto &field : parser.get()) {
-    response.headers.emplace_back(std::string(field.name_string()),
-                                  std::string(field.value()));
+  for (const auto& field : parser.get()) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   const bool success = response.status >= 200 && response.status < 300;
   std::vector<char> piece(kStreamPiece);
@@ -622,25 +548,20 @@ Transport::Stream(const HttpRequest &request, absl::Duration idle_timeout,
     parser.get().body().data = piece.data();
     parser.get().body().size = piece.size();
     conn->SetDeadline(next_deadline());
-    ec = impl_->WithStream(*conn, [&](auto &stream) {
+    ec = impl_->WithStream(*conn, [&](auto& stream) {
       return RunOp(conn->ioc, [&](auto handler) {
         // read_some: return as soon as some body arrived (read would wait
         // for the piece buffer to fill, stalling a slow watch).
         http::async_read_some(stream, conn->buffer, parser, std::move(handler));
       });
     });
-    if (ec == http::error::need_buffer)
-      ec = {};
-    if (ec)
-      return fail(ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return fail(ec);
     const size_t n = piece.size() - parser.get().body().size;
-    if (n == 0)
-      continue;
-    if (cancelled())
-      return fail(asio::error::operation_aborted);
+    if (n == 0) continue;
+    if (cancelled()) return fail(asio::error::operation_aborted);
     if (success) {
-      if (!on_data(std::string_view(piece.data(), n)))
-        break;
+      if (!on_data(std::string_view(piece.data(), n))) break;
     } else {
       if (response.body.size() + n > impl_->options.max_response_body_bytes) {
         conn->Close();
@@ -651,8 +572,7 @@ Transport::Stream(const HttpRequest &request, absl::Duration idle_timeout,
     }
   }
   conn->Close();
-  if (cancelled())
-    return cancelled_status();
+  if (cancelled()) return cancelled_status();
   return response;
 }
 
@@ -666,4 +586,4 @@ int Transport::ConnectionsOpened() const {
   return impl_->opened;
 }
 
-} // namespace mck8s::kubeapi
+}  // namespace mck8s::kubeapi
