@@ -13,6 +13,7 @@
 #include "mck8s/runtime/flags.h"
 #include "mck8s/runtime/log.h"
 #include "mck8s/runtime/signals.h"
+#include "mck8s/sim/control.h"
 #include "mck8s/sim/controllers.h"
 #include "mck8s/sim/fleet.h"
 #include "mck8s/sim/http_server.h"
@@ -169,9 +170,17 @@ int Run(int argc, char** argv) {
     server_options.tls_key_file = tls_files->server_key_file;
   }
   mck8s::sim::Fleet* fleet_ptr = fleet->get();
+  mck8s::sim::FaultInjector faults;
+  mck8s::sim::ControlApi control(*fleet_ptr, faults);
+  server_options.faults = &faults;
+  server_options.control = [&control](const mck8s::sim::ApiRequest& request) {
+    return control.Handle(request);
+  };
   mck8s::sim::HttpServer server(server_options, [fleet_ptr](absl::string_view name) {
     return fleet_ptr->Api(name);
   });
+  faults.SetUnreachableListener(
+      [&server](const std::string& cluster) { server.AbortWatches(cluster); });
   if (absl::Status s = server.Start(); !s.ok()) {
     log::Error("cannot serve", {{"error", s}});
     return 1;

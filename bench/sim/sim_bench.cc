@@ -8,7 +8,10 @@
 //    `seconds`;
 // 3. watch delivery: one HTTP watch on ConfigMaps while ConfigMaps are
 //    created one after the other; latency from the start of the create to
-//    the event read by the client (p50, p99), and events/s of a burst.
+//    the event read by the client (p50, p99), and events/s of a burst;
+// 4. /metrics: the Prometheus exposition of one member cluster with 10
+//    running pods per node, fetched over HTTP by one client: renders/s,
+//    mean time per render and its size.
 //
 // Prints one figure per line, "name: value unit".
 
@@ -199,6 +202,31 @@ int main(int argc, char** argv) {
   std::printf("watch_delivery_p50: %.3f ms\n", latency[latency.size() / 2]);
   std::printf("watch_delivery_p99: %.3f ms\n", latency[latency.size() * 99 / 100]);
   std::printf("watch_throughput: %.0f events/s\n", kEvents / burst);
+
+  // 4. /metrics of a member cluster with 10 running pods per node.
+  constexpr int kPodsPerNode = 10;
+  for (int n = 1; n <= nodes; ++n) {
+    for (int p = 0; p < kPodsPerNode; ++p) {
+      absl::StatusOr<rapidjson::Document> pod = mck8s::sim::ParseJson(absl::StrCat(
+          R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"load-)", n, "-", p,
+          R"(","labels":{"app":"load"}},"spec":{"nodeName":")", member, "-worker-", n,
+          R"(","containers":[{"name":"main","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]},)",
+          R"("status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})"));
+      if (!pod.ok() || !cluster->store().Create("pods", "default", std::move(*pod), {}).ok()) {
+        return 1;
+      }
+    }
+  }
+  const std::string metrics_target = absl::StrCat("/clusters/", member, "/metrics");
+  int64_t renders = GetLoad(server.port(), metrics_target, seconds, 1);
+  std::printf("metrics_pods: %d pods\n", nodes * kPodsPerNode);
+  std::printf("metrics_throughput: %.1f renders/s\n", renders / seconds);
+  std::printf("metrics_render_mean: %.2f ms\n", renders > 0 ? seconds * 1000.0 / renders : 0.0);
+  mck8s::sim::ApiRequest metrics_request;
+  metrics_request.method = "GET";
+  metrics_request.path = "/metrics";
+  std::printf("metrics_size: %.0f KiB\n",
+              raw->Api(member)->Handle(metrics_request).body.size() / 1024.0);
   server.Stop();
   return 0;
 }

@@ -1045,6 +1045,32 @@ kinds:
             $ref: Conditions
           acceptedNames: {$ref: CustomResourceDefinitionNames}
           storedVersions: {type: array, items: {type: string}}
+  NodeMetrics:
+    description: NodeMetrics sets resource usage metrics of a node.
+    type: object
+    properties:
+      timestamp:
+        description: The following fields define time interval from which metrics were collected.
+        $ref: Time
+      window: {type: string}
+      usage:
+        description: The memory usage is the memory working set.
+        $ref: ResourceList
+  PodMetrics:
+    description: PodMetrics sets resource usage metrics of a pod.
+    type: object
+    properties:
+      timestamp: {$ref: Time}
+      window: {type: string}
+      containers:
+        description: Metrics for all containers are collected within the same time window.
+        type: array
+        x-kubernetes-list-type: atomic
+        items:
+          type: object
+          properties:
+            name: {type: string}
+            usage: {$ref: ResourceList}
 )yaml";
   return kYaml;
 }

@@ -63,6 +63,11 @@ const std::vector<KindFacts>& Facts() {
       {"CustomResourceDefinition", "apiextensions.k8s.io", "v1",
        "customresourcedefinitions", false, {"crd", "crds"}, {"api-extensions"}, true,
        false, true, {}},
+      // As a metrics-server APIService adds them: read-only, answered from
+      // the usage model (cluster_api.cc), never stored.
+      {"NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", false, {}, {}, false, false, false,
+       {}},
+      {"PodMetrics", "metrics.k8s.io", "v1beta1", "pods", true, {}, {}, false, false, false, {}},
   };
   return *facts;
 }
@@ -212,6 +217,7 @@ std::vector<ResourceType> BuildTypes() {
     if (type.plural == "namespaces") {
       type.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
     }
+    if (type.group == "metrics.k8s.io") type.verbs = {"get", "list"};
 
     const rapidjson::Value& kind_schema = schemas.source["kinds"][f.kind];
     auto published = std::make_shared<rapidjson::Document>();

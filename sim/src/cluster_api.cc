@@ -1,9 +1,9 @@
 #include "mck8s/sim/cluster_api.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -17,7 +17,10 @@
 #include "mck8s/apischema/yaml_json.h"
 #include "mck8s/sim/api_error.h"
 #include "mck8s/sim/json.h"
+#include "mck8s/sim/metrics.h"
+#include "mck8s/sim/selectors.h"
 #include "mck8s/sim/tables.h"
+#include "protobuf.h"
 
 namespace mck8s::sim {
 namespace {
@@ -105,10 +108,14 @@ absl::StatusOr<rapidjson::Document> ParseBody(const ApiRequest& request) {
     }
     return doc;
   }
+  if (type == internal::kProtobufContentType) {
+    return internal::DecodeKubernetesProtobuf(request.body);
+  }
   return ApiError(415, "UnsupportedMediaType",
                   absl::StrCat("the body of the request was in an unknown format - accepted "
-                               "media types include: application/json, application/yaml "
-                               "(got \"", type, "\")"));
+                               "media types include: application/json, application/yaml, "
+                               "application/vnd.kubernetes.protobuf (got \"",
+                               type, "\")"));
 }
 
 absl::StatusOr<RequestOptions> OptionsFrom(const Params& params) {
@@ -221,6 +228,12 @@ ApiResponse ClusterApi::Handle(const ApiRequest& request) {
                         R"({"paths":["/api","/api/v1","/apis","/healthz","/livez","/openapi/v3","/readyz","/version"]})");
   }
   const std::string& head = segments[0];
+  if (head == "metrics" && segments.size() == 1 && get && options_.usage != nullptr) {
+    ApiResponse response;
+    response.content_type = kExpositionContentType;
+    response.body = RenderExposition(options_.usage->Observe());
+    return response;
+  }
   if (head == "version" && segments.size() == 1) {
     return JsonResponse(
         200,
@@ -276,6 +289,31 @@ ApiResponse ClusterApi::Handle(const ApiRequest& request) {
     return response;
   }
   return ErrorResponse(PathNotFoundError());
+}
+
+ApiResponse ClusterApi::HandleMetrics(const ResourceType& type, absl::string_view ns,
+                                      absl::string_view name, bool watch, const Params& params) {
+  if (options_.usage == nullptr) {
+    return ErrorResponse(ApiError(503, "ServiceUnavailable",
+                                  "the server is currently unable to handle the request"));
+  }
+  if (watch) return ErrorResponse(MethodNotAllowedError("watch", type.group_resource()));
+  const bool nodes = type.plural == "nodes";
+  UsageSnapshot snapshot = options_.usage->Observe();
+  if (!name.empty()) {
+    std::optional<std::string> body =
+        nodes ? RenderNodeMetrics(snapshot, name) : RenderPodMetrics(snapshot, ns, name);
+    if (!body) {
+      return ErrorResponse(
+          NotFoundError({"metrics.k8s.io", nodes ? "nodemetrics" : "podmetrics"}, name));
+    }
+    return JsonResponse(200, std::move(*body));
+  }
+  absl::StatusOr<ObjectPredicate> select =
+      MakeSelectorPredicate(Param(params, "labelSelector"), Param(params, "fieldSelector"), {});
+  if (!select.ok()) return ErrorResponse(select.status());
+  return JsonResponse(200, nodes ? RenderNodeMetricsList(snapshot, *select)
+                                 : RenderPodMetricsList(snapshot, ns, *select));
 }
 
 ApiResponse ClusterApi::Discovery(const ApiRequest& request, bool core) {
@@ -357,6 +395,13 @@ ApiResponse ClusterApi::HandleResource(const ApiRequest& request,
   if (type == nullptr) return ErrorResponse(PathNotFoundError());
   const std::string name = rest.size() > 1 ? rest[1] : "";
   const std::string sub = rest.size() > 2 ? rest[2] : "";
+  if (type->group == "metrics.k8s.io") {
+    if (!sub.empty()) return ErrorResponse(PathNotFoundError());
+    if (request.method != "GET" && request.method != "HEAD") {
+      return ErrorResponse(MethodNotAllowedError(request.method, type->group_resource()));
+    }
+    return HandleMetrics(*type, ns, name, watch_path || BoolParam(params, "watch"), params);
+  }
   const bool binding = sub == "binding" && type->group.empty() && type->plural == "pods";
   if (!sub.empty() && sub != "status" && sub != "scale" && !binding) {
     return ErrorResponse(PathNotFoundError());

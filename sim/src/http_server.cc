@@ -40,7 +40,31 @@ std::string UnauthorizedBody() {
   return R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401})";
 }
 
+// A streaming watch the server can cut from another thread.
+class AbortableWatch {
+ public:
+  virtual ~AbortableWatch() = default;
+  virtual void Abort() = 0;
+};
+
+ApiResponse Forbidden() {
+  ApiResponse response;
+  response.status = 403;
+  response.body = R"({"error":"the control endpoint answers loopback peers only"})";
+  return response;
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(absl::string_view ip) {
+  boost::system::error_code ec;
+  net::ip::address address = net::ip::make_address(std::string(ip), ec);
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
+}
 
 class HttpServer::Impl {
  public:
@@ -66,6 +90,26 @@ class HttpServer::Impl {
     watches_.push_back(watch);
   }
 
+  void TrackWatchSession(const std::string& cluster, std::weak_ptr<AbortableWatch> session) {
+    absl::MutexLock lock(&mu_);
+    watch_sessions_.erase(std::remove_if(watch_sessions_.begin(), watch_sessions_.end(),
+                                         [](const auto& entry) { return entry.second.expired(); }),
+                          watch_sessions_.end());
+    watch_sessions_.emplace_back(cluster, std::move(session));
+  }
+
+  void AbortWatches(absl::string_view cluster) {
+    std::vector<std::shared_ptr<AbortableWatch>> sessions;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [name, weak] : watch_sessions_) {
+        if (name != cluster) continue;
+        if (auto session = weak.lock()) sessions.push_back(std::move(session));
+      }
+    }
+    for (const auto& session : sessions) session->Abort();
+  }
+
  private:
   void Accept();
 
@@ -81,6 +125,8 @@ class HttpServer::Impl {
   std::atomic<uint16_t> port_{0};
   absl::Mutex mu_;
   std::vector<std::weak_ptr<Watch>> watches_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::weak_ptr<AbortableWatch>>> watch_sessions_
+      ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool started_ = false;
 };
@@ -89,13 +135,19 @@ namespace {
 
 // One connection. Stream is beast::tcp_stream or an ssl_stream over it.
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public AbortableWatch, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, HttpServer::Impl& server)
       : stream_(std::move(stream)),
         server_(server),
         timeout_timer_(stream_.get_executor()),
-        bookmark_timer_(stream_.get_executor()) {}
+        bookmark_timer_(stream_.get_executor()),
+        delay_timer_(stream_.get_executor()),
+        drop_timer_(stream_.get_executor()) {}
+
+  void Abort() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Finish(true); });
+  }
 
   ~Session() {
     if (watch_.watch != nullptr) watch_.watch->Stop();
@@ -135,12 +187,77 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnRead(beast::error_code ec) {
     if (ec) return Close();
-    http::request<http::string_body> request = parser_->release();
-    keep_alive_ = request.keep_alive();
-    version_ = request.version();
-    ApiResponse response = Route(request);
+    request_ = parser_->release();
+    cluster_.clear();
+    keep_alive_ = request_.keep_alive();
+    version_ = request_.version();
+    absl::string_view target(request_.target().data(), request_.target().size());
+    absl::string_view path = target.substr(0, target.find('?'));
+    if (absl::StartsWith(path, "/sim/")) return Write(Control(target));
+    absl::string_view rest = path;
+    FaultInjector* faults = server_.options().faults;
+    if (faults != nullptr && absl::ConsumePrefix(&rest, "/clusters/")) {
+      cluster_ = std::string(rest.substr(0, rest.find('/')));
+      FaultInjector::Decision decision = faults->Decide(cluster_);
+      if (decision.hang) return Hang();
+      if (decision.delay > absl::ZeroDuration()) {
+        delay_timer_.expires_after(ToChrono(decision.delay));
+        delay_timer_.async_wait(
+            [self = this->shared_from_this(),
+             injected = std::move(decision.response)](beast::error_code ec) mutable {
+              if (ec) return self->Close();
+              self->Respond(std::move(injected));
+            });
+        return;
+      }
+      return Respond(std::move(decision.response));
+    }
+    Respond(std::nullopt);
+  }
+
+  void Respond(std::optional<ApiResponse> injected) {
+    if (injected.has_value()) return Write(std::move(*injected));
+    ApiResponse response = Route(request_);
     if (response.watch.has_value()) return StartWatch(std::move(response));
     Write(std::move(response));
+  }
+
+  ApiResponse Control(absl::string_view target) {
+    beast::error_code ec;
+    tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (ec || !IsLoopbackAddress(peer.address().to_string())) return Forbidden();
+    if (!server_.options().control) {
+      ApiResponse missing;
+      missing.status = 404;
+      missing.body = R"({"error":"not found"})";
+      return missing;
+    }
+    ApiRequest api;
+    api.method = std::string(request_.method_string());
+    size_t question = target.find('?');
+    api.path = std::string(target.substr(0, question));
+    if (question != absl::string_view::npos) api.query = std::string(target.substr(question + 1));
+    api.content_type = std::string(request_[http::field::content_type]);
+    api.accept = std::string(request_[http::field::accept]);
+    api.body = std::move(request_.body());
+    return server_.options().control(api);
+  }
+
+  // An unreachable cluster: the request is never answered; the connection
+  // ends when the client closes it (its timeout) or after the idle timeout.
+  void Hang() {
+    beast::get_lowest_layer(stream_).expires_never();
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    timeout_timer_.expires_after(ToChrono(server_.options().idle_timeout));
+    timeout_timer_.async_wait([weak](beast::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->Close();
+    });
+    stream_.async_read_some(net::buffer(probe_),
+                            [self = this->shared_from_this()](beast::error_code, size_t) {
+                              self->timeout_timer_.cancel();
+                              self->Close();
+                            });
   }
 
   ApiResponse Route(http::request<http::string_body>& request) {
@@ -217,6 +334,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void StartWatch(ApiResponse response) {
     watch_ = std::move(*response.watch);
     server_.TrackWatch(watch_.watch);
+    if (!cluster_.empty()) {
+      server_.TrackWatchSession(cluster_, std::weak_ptr<AbortableWatch>(this->shared_from_this()));
+      if (std::optional<absl::Duration> after = server_.options().faults->DropWatch(cluster_)) {
+        std::weak_ptr<Session> weak = this->shared_from_this();
+        drop_timer_.expires_after(ToChrono(*after));
+        drop_timer_.async_wait([weak](beast::error_code ec) {
+          if (ec) return;
+          if (auto self = weak.lock()) self->Finish(true);
+        });
+      }
+    }
     beast::get_lowest_layer(stream_).expires_never();
     header_ = std::make_shared<http::response<http::empty_body>>(http::status::ok, version_);
     header_->set(http::field::server, "mck8s-sim");
@@ -303,6 +431,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code ignored;
     timeout_timer_.cancel();
     bookmark_timer_.cancel();
+    drop_timer_.cancel();
     if (abort) return Close();
     writing_ = true;
     net::async_write(stream_, http::make_chunk_last(),
@@ -326,6 +455,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   HttpServer::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  // The cluster of the current request when faults are injected.
+  std::string cluster_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   ClusterApi* api_ = nullptr;
@@ -335,6 +467,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<http::response_serializer<http::empty_body>> serializer_;
   net::steady_timer timeout_timer_;
   net::steady_timer bookmark_timer_;
+  net::steady_timer delay_timer_;
+  net::steady_timer drop_timer_;
   char probe_[1];
   bool writing_ = false;
   bool finishing_ = false;
@@ -439,5 +573,7 @@ absl::Status HttpServer::Start() { return impl_->Start(); }
 uint16_t HttpServer::port() const { return impl_->port(); }
 
 void HttpServer::Stop() { impl_->Stop(); }
+
+void HttpServer::AbortWatches(absl::string_view cluster) { impl_->AbortWatches(cluster); }
 
 }  // namespace mck8s::sim

@@ -27,6 +27,9 @@ std::string ResourceType::OpenApiName() const {
       return absl::StrCat("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.", version,
                           ".", kind);
     }
+    if (group == "metrics.k8s.io") {
+      return absl::StrCat("io.k8s.metrics.pkg.apis.metrics.", version, ".", kind);
+    }
     std::string first = group.empty() ? "core" : group.substr(0, group.find('.'));
     return absl::StrCat("io.k8s.api.", first, ".", version, ".", kind);
   }

@@ -8,7 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "mck8s/apischema/yaml_json.h"
+#include "mck8s/base/status_macros.h"
+#include "mck8s/base/strings.h"
+#include "mck8s/k8stypes/label_selector.h"
 #include "mck8s/k8stypes/quantity.h"
 #include "mck8s/sim/json.h"
 #include "rapidjson/document.h"
@@ -105,7 +109,123 @@ absl::Status ReadNodeGroup(const rapidjson::Value& v, absl::string_view field, N
   return ReadTaints(Find(v, {"taints"}), absl::StrCat(field, ".taints"), group.taints);
 }
 
+// A non-negative quantity in milli-units (cpu) or units (bytes), from a
+// string or a number.
+absl::Status ReadAmount(const rapidjson::Value& parent, const char* key, absl::string_view field,
+                        bool millis, int64_t& out) {
+  const rapidjson::Value* v = Find(parent, {key});
+  if (v == nullptr || v->IsNull()) return absl::OkStatus();
+  absl::StatusOr<std::string> text = ScalarString(*v, absl::StrCat(field, ".", key));
+  if (!text.ok()) return text.status();
+  absl::StatusOr<k8stypes::Quantity> q = k8stypes::Quantity::Parse(*text);
+  if (!q.ok() || q->Sign() < 0) {
+    return Invalid(absl::StrCat(field, ".", key),
+                   absl::StrCat("\"", *text, "\" is not a non-negative quantity"));
+  }
+  out = millis ? q->MilliValue() : q->Value();
+  return absl::OkStatus();
+}
+
+absl::Status ReadLoad(const rapidjson::Value& v, const std::set<std::string>& names,
+                      LoadModel& load) {
+  if (!v.IsObject()) return Invalid("load", "must be a mapping");
+  if (const rapidjson::Value* idle = Find(v, {"idle"}); idle != nullptr && !idle->IsNull()) {
+    if (!idle->IsObject()) return Invalid("load.idle", "must be a mapping");
+    MCK8S_RETURN_IF_ERROR(ReadAmount(*idle, "cpu", "load.idle", true, load.idle_cpu_millis));
+    MCK8S_RETURN_IF_ERROR(ReadAmount(*idle, "memory", "load.idle", false, load.idle_memory_bytes));
+    MCK8S_RETURN_IF_ERROR(
+        ReadAmount(*idle, "networkReceive", "load.idle", false, load.idle_network_rx_per_second));
+  }
+  if (const rapidjson::Value* system = Find(v, {"system"});
+      system != nullptr && !system->IsNull()) {
+    if (!system->IsObject()) return Invalid("load.system", "must be a mapping");
+    MCK8S_RETURN_IF_ERROR(ReadAmount(*system, "cpu", "load.system", true, load.system_cpu_millis));
+    MCK8S_RETURN_IF_ERROR(
+        ReadAmount(*system, "memory", "load.system", false, load.system_memory_bytes));
+  }
+  const rapidjson::Value* workloads = Find(v, {"workloads"});
+  if (workloads == nullptr || workloads->IsNull()) return absl::OkStatus();
+  if (!workloads->IsArray()) return Invalid("load.workloads", "must be a list");
+  std::set<std::string> seen;
+  for (rapidjson::SizeType i = 0; i < workloads->Size(); ++i) {
+    std::string field = absl::StrCat("load.workloads[", i, "]");
+    MCK8S_ASSIGN_OR_RETURN(WorkloadLoad w, ParseWorkloadLoad((*workloads)[i], field));
+    if (names.count(w.cluster) == 0) {
+      return Invalid(absl::StrCat(field, ".cluster"),
+                     absl::StrCat("\"", w.cluster, "\" names no cluster"));
+    }
+    if (!seen.insert(absl::StrCat(w.cluster, "/", w.ns, "/", w.Key())).second) {
+      return Invalid(field, "duplicate workload");
+    }
+    load.workloads.push_back(std::move(w));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string WorkloadLoad::Key() const {
+  return deployment.empty() ? absl::StrCat("selector/", selector)
+                            : absl::StrCat("deployment/", deployment);
+}
+
+absl::StatusOr<WorkloadLoad> ParseWorkloadLoad(const rapidjson::Value& v, absl::string_view field) {
+  if (!v.IsObject()) return Invalid(field, "must be a mapping");
+  WorkloadLoad w;
+  w.cluster = std::string(GetString(v, {"cluster"}));
+  if (const rapidjson::Value* ns = Find(v, {"namespace"}); ns != nullptr) {
+    if (!ns->IsString() || ns->GetStringLength() == 0) {
+      return Invalid(absl::StrCat(field, ".namespace"), "must be a non-empty string");
+    }
+    w.ns = ns->GetString();
+  }
+  w.deployment = std::string(GetString(v, {"deployment"}));
+  if (const rapidjson::Value* sel = Find(v, {"selector"}); sel != nullptr && !sel->IsNull()) {
+    if (sel->IsString()) {
+      w.selector = sel->GetString();
+    } else if (sel->IsObject()) {
+      std::map<std::string, std::string> labels;
+      MCK8S_RETURN_IF_ERROR(ReadStringMap(sel, absl::StrCat(field, ".selector"), labels));
+      std::vector<std::string> parts;
+      for (const auto& [k, value] : labels) parts.push_back(absl::StrCat(k, "=", value));
+      w.selector = absl::StrJoin(parts, ",");
+    } else {
+      return Invalid(absl::StrCat(field, ".selector"), "must be a string or a mapping");
+    }
+    if (w.selector.empty()) {
+      return Invalid(absl::StrCat(field, ".selector"), "must select something");
+    }
+    if (absl::StatusOr<k8stypes::LabelSelector> parsed =
+            k8stypes::LabelSelector::Parse(ToStd(w.selector));
+        !parsed.ok()) {
+      return Invalid(absl::StrCat(field, ".selector"), parsed.status().message());
+    }
+  }
+  if (w.deployment.empty() == w.selector.empty()) {
+    return Invalid(field, "exactly one of deployment and selector is required");
+  }
+  MCK8S_RETURN_IF_ERROR(ReadAmount(v, "cpu", field, true, w.cpu_millis));
+  MCK8S_RETURN_IF_ERROR(ReadAmount(v, "networkReceive", field, false, w.network_rx_per_second));
+  return w;
+}
+
+std::string RttYaml(const Testbed& testbed) {
+  std::map<std::string, std::vector<std::pair<std::string, double>>> rows;
+  for (const auto& [pair, ms] : testbed.rtt_ms) {
+    // A cluster paired with itself says nothing (and readers reject it).
+    if (pair.first != pair.second) rows[pair.first].emplace_back(pair.second, ms);
+  }
+  std::string out;
+  for (const auto& [from, entries] : rows) {
+    absl::StrAppend(&out, from, ": {");
+    for (size_t i = 0; i < entries.size(); ++i) {
+      absl::StrAppend(&out, i == 0 ? "" : ", ", entries[i].first, ": ",
+                      absl::StrFormat("%g", entries[i].second));
+    }
+    out += "}\n";
+  }
+  return out;
+}
 
 const TestbedCluster* Testbed::Find(absl::string_view name) const {
   for (const TestbedCluster& c : clusters) {
@@ -221,6 +341,10 @@ absl::StatusOr<Testbed> ParseTestbed(absl::string_view yaml) {
         testbed.rtt_ms[key] = b->value.GetDouble();
       }
     }
+  }
+  if (const rapidjson::Value* load = sim::Find(*doc, {"load"});
+      load != nullptr && !load->IsNull()) {
+    MCK8S_RETURN_IF_ERROR(ReadLoad(*load, names, testbed.load));
   }
   return testbed;
 }

@@ -91,7 +91,7 @@ TEST_CASE("workqueue: concurrent workers never share a key", "[kubeapi][workqueu
   CHECK(processed.load() > 0);
 }
 
-TEST_CASE("workqueue: AddAfter waits on the clock; the earliest time wins",
+TEST_CASE("workqueue: AddAfter waits on the clock, and the earliest time wins",
           "[kubeapi][workqueue]") {
   Fixture f;
   f.queue->AddAfter(Key("late"), absl::Seconds(10));

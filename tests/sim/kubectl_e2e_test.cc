@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "process.h"
 
@@ -51,6 +52,7 @@ class Simulator {
         [](std::string_view l) { return l.find("listening on 127.0.0.1:") == 0; }, kDeadline);
     INFO(process_.Stderr());
     REQUIRE(line.has_value());
+    address_ = line->substr(std::string("listening on ").size());
     kubectl_ = FindTool("kubectl", "KUBECTL");
     REQUIRE_FALSE(kubectl_.empty());
   }
@@ -91,6 +93,11 @@ class Simulator {
   Process Start(const std::vector<std::string>& args) { return Process::Start(Argv(args)); }
 
   const std::string& Kubeconfig() const { return kubeconfig_; }
+  // host:port of the simulator.
+  const std::string& Address() const { return address_; }
+
+  // A path in the test's temporary directory.
+  std::string Path(const std::string& name) const { return dir_.File(name); }
 
   std::string File(const std::string& name, const std::string& content) {
     std::string path = dir_.File(name);
@@ -103,6 +110,7 @@ class Simulator {
   std::string kubeconfig_;
   Process process_;
   std::string kubectl_;
+  std::string address_;
   std::optional<std::optional<int>> exit_code_;
 };
 
@@ -338,6 +346,175 @@ TEST_CASE("helm template of the mck8s chart piped into kubectl apply", "[sim][e2
   std::string again = sim.Ok({"apply", "-n", "mck8s-system", "-f", "-"}, rendered.out);
   CHECK_THAT(again, !Catch::Contains("configured"));
   CHECK_THAT(again, !Catch::Contains("created"));
+}
+
+TEST_CASE("helm template of a small chart piped into kubectl apply", "[sim][e2e]") {
+  Simulator sim;
+  std::string helm = FindTool("helm", "HELM");
+  REQUIRE_FALSE(helm.empty());
+  CommandResult rendered =
+      RunCommand({helm, "template", "demo", SourcePath("tests/sim/testdata/demo-chart"),
+                  "--namespace", "sim-helm", "--set", "replicas=3"});
+  INFO(rendered.err);
+  REQUIRE(rendered.exit_code == 0);
+  std::string applied = sim.Ok({"--context", "lille", "apply", "-f", "-"}, rendered.out);
+  CHECK_THAT(applied, Catch::Contains("namespace/sim-helm created"));
+  CHECK_THAT(applied, Catch::Contains("configmap/demo-config created"));
+  CHECK_THAT(applied, Catch::Contains("service/demo created"));
+  CHECK_THAT(applied, Catch::Contains("deployment.apps/demo created"));
+  // The objects are there, and the Deployment becomes Available.
+  sim.Ok({"--context", "lille", "wait", "-n", "sim-helm", "--for=condition=Available",
+          "deployment/demo", "--timeout=30s"});
+  std::string names =
+      sim.Ok({"--context", "lille", "get", "-n", "sim-helm", "configmap/demo-config",
+              "service/demo", "deployment/demo", "-o", "name"});
+  CHECK(names == "configmap/demo-config\nservice/demo\ndeployment.apps/demo\n");
+  CHECK(sim.Ok({"--context", "lille", "get", "-n", "sim-helm", "configmap", "demo-config", "-o",
+                "jsonpath={.data.greeting}"}) == "hello");
+  CHECK(sim.Ok({"--context", "lille", "get", "-n", "sim-helm", "deployment", "demo", "-o",
+                "jsonpath={.status.readyReplicas}"}) == "3");
+  // Applying the same rendering again changes nothing.
+  std::string again = sim.Ok({"--context", "lille", "apply", "-f", "-"}, rendered.out);
+  CHECK_THAT(again, !Catch::Contains("configured"));
+  CHECK_THAT(again, !Catch::Contains("created"));
+}
+
+TEST_CASE("kubectl's imperative commands send protobuf", "[sim][e2e]") {
+  Simulator sim;
+  auto ctx = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--context", "rennes"});
+    return args;
+  };
+  CHECK_THAT(sim.Ok(ctx({"create", "namespace", "imperative"})),
+             Catch::Contains("namespace/imperative created"));
+  sim.Ok(ctx({"-n", "imperative", "create", "deployment", "web", "--image=nginx", "--replicas=2",
+              "--port=80"}));
+  sim.Ok(ctx({"-n", "imperative", "create", "configmap", "settings", "--from-literal=a=b"}));
+  sim.Ok(ctx({"-n", "imperative", "create", "secret", "generic", "token", "--from-literal=x=y"}));
+  sim.Ok(ctx({"-n", "imperative", "create", "serviceaccount", "robot"}));
+  sim.Ok(ctx({"-n", "imperative", "run", "one", "--image=busybox", "--labels=role=one"}));
+  sim.Ok(
+      ctx({"-n", "imperative", "expose", "deployment", "web", "--port=8080", "--target-port=80"}));
+  sim.Ok(ctx({"-n", "imperative", "wait", "--for=condition=Available", "deployment/web",
+              "--timeout=30s"}));
+  CHECK(sim.Ok(ctx({"-n", "imperative", "get", "deployment", "web", "-o",
+                    "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} "
+                    "{.spec.template.spec.containers[0].ports[0].containerPort}"})) ==
+        "2 nginx 80");
+  CHECK(sim.Ok(ctx({"-n", "imperative", "get", "configmap", "settings", "-o",
+                    "jsonpath={.data.a}"})) == "b");
+  CHECK(sim.Ok(ctx({"-n", "imperative", "get", "secret", "token", "-o", "jsonpath={.data.x}"})) ==
+        "eQ==");
+  CHECK(sim.Ok(ctx({"-n", "imperative", "get", "pod", "one", "-o",
+                    "jsonpath={.metadata.labels.role}"})) == "one");
+  CHECK(sim.Ok(ctx({"-n", "imperative", "get", "service", "web", "-o",
+                    "jsonpath={.spec.ports[0].port}->{.spec.ports[0].targetPort} "
+                    "{.spec.selector.app}"})) == "8080->80 web");
+  // Typed deletes carry protobuf DeleteOptions.
+  sim.Ok(ctx({"-n", "imperative", "delete", "deployment", "web"}));
+  CHECK(sim.Kubectl(ctx({"-n", "imperative", "get", "deployment", "web"})).exit_code != 0);
+}
+
+TEST_CASE("helm install, upgrade and uninstall a small chart", "[sim][e2e]") {
+  Simulator sim;
+  std::string helm = FindTool("helm", "HELM");
+  REQUIRE_FALSE(helm.empty());
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {helm, "--kubeconfig", sim.Kubeconfig(), "--kube-context", "nantes",
+                               "--namespace", "helm-demo"});
+    CommandResult r = RunCommand(args, "",
+                                 {{"HELM_CACHE_HOME", sim.Path("helm-cache")},
+                                  {"HELM_CONFIG_HOME", sim.Path("helm-config")},
+                                  {"HELM_DATA_HOME", sim.Path("helm-data")}});
+    INFO(absl::StrJoin(args, " ") << " -> " << r.exit_code << "\n" << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  const std::string chart = SourcePath("tests/sim/testdata/demo-chart");
+  CHECK_THAT(
+      run({"install", "demo", chart, "--create-namespace", "--set", "createNamespace=false"}),
+      Catch::Contains("STATUS: deployed"));
+  sim.Ok({"--context", "nantes", "-n", "helm-demo", "wait", "--for=condition=Available",
+          "deployment/demo", "--timeout=30s"});
+  CHECK_THAT(
+      run({"upgrade", "demo", chart, "--set", "createNamespace=false", "--set", "replicas=3"}),
+      Catch::Contains("REVISION: 2"));
+  CHECK(sim.Ok({"--context", "nantes", "-n", "helm-demo", "get", "deployment", "demo", "-o",
+                "jsonpath={.spec.replicas}"}) == "3");
+  // The release history lives in Secrets helm wrote in protobuf.
+  CHECK(sim.Ok({"--context", "nantes", "-n", "helm-demo", "get", "secrets", "-l", "owner=helm",
+                "-o", "name"}) ==
+        "secret/sh.helm.release.v1.demo.v1\nsecret/sh.helm.release.v1.demo.v2\n");
+  CHECK_THAT(run({"list"}), Catch::Contains("deployed"));
+  CHECK_THAT(run({"uninstall", "demo"}), Catch::Contains("release \"demo\" uninstalled"));
+  CHECK(sim.Ok({"--context", "nantes", "-n", "helm-demo", "get", "all,secrets,configmaps", "-o",
+                "name"}) == "");
+}
+
+TEST_CASE("kubectl top nodes and pods read metrics.k8s.io", "[sim][e2e]") {
+  Simulator sim;
+  // The shipped testbed offers nantes' default/web 1.5 cores.
+  sim.Ok({"--context", "nantes", "apply", "-f", "-"}, R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          resources: {requests: {cpu: 100m, memory: 64Mi}}
+)");
+  sim.Ok({"--context", "nantes", "wait", "--for=condition=Available", "deployment/web",
+          "--timeout=30s"});
+  std::string pods =
+      sim.Ok({"--context", "nantes", "top", "pods", "-l", "app=web", "--no-headers"});
+  std::vector<std::string> lines = absl::StrSplit(pods, '\n', absl::SkipEmpty());
+  REQUIRE(lines.size() == 3);
+  for (const std::string& l : lines) {
+    std::vector<std::string> columns = absl::StrSplit(l, ' ', absl::SkipEmpty());
+    REQUIRE(columns.size() == 3);
+    CHECK(absl::StartsWith(columns[0], "web-"));
+    CHECK(columns[1] == "500m");
+    CHECK(columns[2] == "64Mi");
+  }
+  std::string nodes = sim.Ok({"--context", "nantes", "top", "nodes", "--no-headers"});
+  std::vector<std::string> node_lines = absl::StrSplit(nodes, '\n', absl::SkipEmpty());
+  CHECK(node_lines.size() == 6);
+  // An idle node: the system figures (50m, 256Mi of 2 CPU / 4Gi).
+  CHECK_THAT(nodes, Catch::Matches("(.|\n)*nantes-control-plane +50m +2% +256Mi +6%(.|\n)*"));
+  std::string all = sim.Ok({"--context", "nantes", "top", "pods", "-A", "--no-headers"});
+  CHECK(std::vector<std::string>(absl::StrSplit(all, '\n', absl::SkipEmpty())).size() == 3);
+}
+
+TEST_CASE("kubectl times out against an unreachable cluster", "[sim][e2e]") {
+  Simulator sim;
+  std::string curl = FindTool("curl", "CURL");
+  REQUIRE_FALSE(curl.empty());
+  auto control = [&](const std::string& method, const std::string& path, const std::string& body) {
+    CommandResult r = RunCommand({curl, "-sS", "-X", method, "-H", "Content-Type: application/json",
+                                  "-d", body, absl::StrCat("http://", sim.Address(), path)});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  CHECK_THAT(control("PUT", "/sim/v1/clusters/grenoble/reachability", R"({"reachable":false})"),
+             Catch::Contains(R"("reachable":false)"));
+  absl::Time start = absl::Now();
+  CommandResult dead =
+      RunCommand({FindTool("kubectl", "KUBECTL"), "--kubeconfig", sim.Kubeconfig(), "--context",
+                  "grenoble", "--request-timeout", "2s", "get", "pods"});
+  CHECK(dead.exit_code != 0);
+  CHECK(absl::Now() - start >= absl::Seconds(2));
+  CHECK_THAT(dead.err, Catch::Contains("Timeout") || Catch::Contains("timeout") ||
+                           Catch::Contains("deadline exceeded"));
+  // Other clusters answer meanwhile; reachable again, so does grenoble.
+  sim.Ok({"--context", "lille", "get", "nodes"});
+  control("PUT", "/sim/v1/clusters/grenoble/reachability", R"({"reachable":true})");
+  sim.Ok({"--context", "grenoble", "get", "nodes"});
 }
 
 TEST_CASE("the Python kubernetes client lists, creates, patches and watches", "[sim][e2e]") {

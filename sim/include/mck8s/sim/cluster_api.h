@@ -21,6 +21,12 @@
 //                           validation to the server)
 //   /api/v1/[watch/][namespaces/NS/]RESOURCE[/NAME[/status|scale]]
 //   /apis/G/V/...           the same for named groups
+//   /apis/metrics.k8s.io/v1beta1/[namespaces/NS/](nodes|pods)[/NAME]
+//                           NodeMetrics and PodMetrics from the usage model
+//                           (metrics.h); 503 when the cluster has none
+//   /metrics                Prometheus text exposition of the cluster's
+//                           kube-state-metrics, cAdvisor and node-exporter
+//                           series (metrics.h)
 //
 // Verbs: GET (get, list, watch with ?watch=true or /watch/), POST (create),
 // PUT (update), PATCH (the four patch types by Content-Type), DELETE (delete
@@ -52,6 +58,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "mck8s/sim/cluster.h"
+#include "mck8s/sim/usage.h"
 
 namespace mck8s::sim {
 
@@ -95,6 +102,9 @@ class ClusterApi {
     std::string server_address = "127.0.0.1";
     // Watches without timeoutSeconds end after this long.
     absl::Duration default_watch_timeout = absl::Minutes(30);
+    // The usage model behind metrics.k8s.io and /metrics (must outlive the
+    // ClusterApi); null: neither is served.
+    UsageModel* usage = nullptr;
   };
 
   ClusterApi(Cluster& cluster, Options options);
@@ -122,6 +132,8 @@ class ClusterApi {
                              std::vector<std::string> rest,
                              const std::multimap<std::string, std::string>& params);
   ApiResponse Discovery(const ApiRequest& request, bool core);
+  ApiResponse HandleMetrics(const ResourceType& type, absl::string_view ns, absl::string_view name,
+                            bool watch, const std::multimap<std::string, std::string>& params);
   ApiResponse OpenApiRoot();
   void RefreshOpenApi(const ResourceCatalog& catalog) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -14,6 +14,11 @@
 //     kubeconfig Secret `<cluster>-kubeconfig` (key `value`) and a
 //     cluster-scoped MemberCluster `<cluster>` (fogguru.eu/v1) for every
 //     member cluster;
+//   - the management cluster holds the testbed's RTT matrix as the
+//     ConfigMap mck8s-system/mck8s-rtt (key `rtt.yaml`, the shape of the
+//     testbed's `rtt:` section, milliseconds);
+//   - each cluster has a UsageModel (usage.h) fed by the testbed's load
+//     model, behind its metrics.k8s.io API and /metrics exposition;
 //   - a kubeconfig with one context per cluster, named as the cluster, the
 //     management cluster's context current.
 //
@@ -29,11 +34,13 @@
 //   MCK8S_RETURN_IF_ERROR(fleet->Register(url));
 //   MCK8S_RETURN_IF_ERROR(WriteFile(path, fleet->Kubeconfig(url)));
 //
-// Thread-safe after Create: Api and cluster lookups are read-only.
+// Thread-safe after Create: lookups are read-only; AddNodes and RemoveNode
+// may be called from any thread.
 
 #ifndef MCK8S_SIM_FLEET_H_
 #define MCK8S_SIM_FLEET_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,9 +49,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "mck8s/sim/cluster.h"
 #include "mck8s/sim/cluster_api.h"
 #include "mck8s/sim/testbed.h"
+#include "mck8s/sim/usage.h"
 
 namespace mck8s::sim {
 
@@ -62,6 +72,8 @@ class Fleet {
     std::string ca_file;
     // Events kept per cluster for watches resuming from a resourceVersion.
     size_t watch_history = 10000;
+    // Simulated time of the usage models; absl::Now when unset.
+    std::function<absl::Time()> clock;
   };
 
   // Builds every cluster with its nodes and installs the CRDs. Errors: an
@@ -80,6 +92,17 @@ class Fleet {
   // nullptr for an unknown name.
   ClusterApi* Api(absl::string_view name) const;
   Cluster* cluster(absl::string_view name) const;
+  UsageModel* usage(absl::string_view name) const;
+
+  // Adds `count` Ready workers of node group `group` (as the testbed
+  // defines it) to `cluster`, named after the group with the next free
+  // numbers; returns their names. NotFound for an unknown cluster or group.
+  absl::StatusOr<std::vector<std::string>> AddNodes(absl::string_view cluster,
+                                                    absl::string_view group, int count);
+  // Deletes a node and evicts (deletes) the pods bound to it: their
+  // controllers recreate them and the binder places them where they fit.
+  // NotFound for an unknown cluster or node.
+  absl::Status RemoveNode(absl::string_view cluster, absl::string_view node);
   const Testbed& testbed() const { return testbed_; }
   const std::string& management() const { return testbed_.management; }
   std::vector<std::string> ClusterNames() const;
@@ -87,15 +110,22 @@ class Fleet {
  private:
   struct Member {
     std::unique_ptr<Cluster> cluster;
+    std::unique_ptr<UsageModel> usage;
     std::unique_ptr<ClusterApi> api;
+    int index = 0;  // the cluster's position in the testbed (node addresses)
   };
   Fleet(Testbed testbed, Options options);
-  absl::Status AddNodes(Cluster& cluster, const TestbedCluster& spec, int index);
+  absl::Status AddInitialNodes(Cluster& cluster, const TestbedCluster& spec, int index);
+  // Creates one Node; `serial` numbers it within its cluster (addresses).
+  absl::Status CreateNode(Cluster& cluster, const TestbedCluster& spec, const NodeGroup& group,
+                          const std::string& name, bool control_plane, int index, int serial);
   absl::Status InstallCrds();
+  absl::Status PublishRtt();
 
   const Testbed testbed_;
   const Options options_;
   std::map<std::string, Member, std::less<>> members_;
+  absl::Mutex nodes_mu_;  // serializes AddNodes (name and serial choice)
 };
 
 // Writes `content` to `path` atomically (a temporary file, then rename).

@@ -19,6 +19,12 @@
 // /version and the health checks must carry `Authorization: Bearer <token>`
 // (else 401 Unauthorized as a Kubernetes Status).
 //
+// Optional control endpoint (control.h): requests under /sim/ go to the
+// `control` handler when the peer is a loopback address, and get 403
+// Forbidden otherwise. Optional fault injection: with `faults` set, every
+// request under /clusters/<name>/ first asks it whether to hang (the cluster
+// is unreachable), answer an injected error, wait, or cut a watch.
+//
 // Usage:
 //
 //   HttpServer server({.port = 0}, [&](absl::string_view name) {
@@ -45,6 +51,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "mck8s/sim/cluster_api.h"
+#include "mck8s/sim/control.h"
 
 namespace mck8s::sim {
 
@@ -60,6 +67,10 @@ class HttpServer {
     // PEM files; both set: serve HTTPS only.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // Handler of /sim/... (loopback peers only); null: 404.
+    std::function<ApiResponse(const ApiRequest&)> control;
+    // Faults and reachability per cluster; null: none. Must outlive the server.
+    FaultInjector* faults = nullptr;
   };
   using Resolver = std::function<ClusterApi*(absl::string_view cluster)>;
 
@@ -76,12 +87,19 @@ class HttpServer {
   // Stops accepting, ends every watch and connection, joins the threads.
   // Idempotent.
   void Stop();
+  // Cuts every watch open on `cluster` (connection closed without the
+  // terminating chunk).
+  void AbortWatches(absl::string_view cluster);
 
   class Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `ip` (text form) is a loopback address, IPv4-mapped IPv6 included:
+// the peers the control endpoint answers.
+bool IsLoopbackAddress(absl::string_view ip);
 
 }  // namespace mck8s::sim
 

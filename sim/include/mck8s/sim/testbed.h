@@ -23,6 +23,15 @@
 //            labels: {}, taints: []}
 //   rtt:                                          # milliseconds, symmetric
 //     rennes: {nantes: 2.16, lille: 23.26}
+//   load:                                         # the load model (usage.h)
+//     idle: {cpu: 1m, memory: 16Mi, networkReceive: 64}   # per pod without load
+//     system: {cpu: 50m, memory: 256Mi}           # per node, beside its pods
+//     workloads:
+//       - cluster: nantes
+//         namespace: default
+//         deployment: web                         # or selector: "app=web" / {app: web}
+//         cpu: "1.5"                              # cores offered to the workload
+//         networkReceive: 125000                  # bytes/s offered to the workload
 //
 // Usage:
 //
@@ -43,6 +52,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "rapidjson/document.h"
 
 namespace mck8s::sim {
 
@@ -75,11 +85,45 @@ struct TestbedCluster {
   std::vector<NodeGroup> node_groups;
 };
 
+// Offered load of one workload: the pods of `deployment` (its spec.selector)
+// or those matching `selector` (a label selector string), in `ns` of
+// `cluster`.
+struct WorkloadLoad {
+  std::string cluster;
+  std::string ns = "default";
+  std::string deployment;  // exactly one of deployment and selector is set
+  std::string selector;
+  int64_t cpu_millis = 0;             // offered CPU, millicores
+  int64_t network_rx_per_second = 0;  // offered network receive, bytes/s
+
+  // "deployment/<name>" or "selector/<selector>": what identifies the
+  // workload within its cluster and namespace.
+  std::string Key() const;
+};
+
+struct LoadModel {
+  // Usage of a running pod no workload load applies to.
+  int64_t idle_cpu_millis = 1;
+  int64_t idle_memory_bytes = 16 * 1024 * 1024;
+  int64_t idle_network_rx_per_second = 64;
+  // Usage of a node beside its pods (system daemons, kubelet).
+  int64_t system_cpu_millis = 50;
+  int64_t system_memory_bytes = 256 * 1024 * 1024;
+  std::vector<WorkloadLoad> workloads;
+};
+
+// Parses one workload entry (the testbed's load.workloads[i], or the control
+// endpoint's body); `field` prefixes error messages. The cluster is not
+// checked against a testbed here.
+absl::StatusOr<WorkloadLoad> ParseWorkloadLoad(const rapidjson::Value& value,
+                                               absl::string_view field);
+
 struct Testbed {
   std::string management;  // the management cluster's name
   std::vector<TestbedCluster> clusters;
   // Round-trip times in milliseconds, keyed by (a, b) with a < b.
   std::map<std::pair<std::string, std::string>, double> rtt_ms;
+  LoadModel load;
 
   const TestbedCluster* Find(absl::string_view name) const;
   // The RTT between two clusters, if the testbed gives it.
@@ -88,7 +132,7 @@ struct Testbed {
 
 // Parses a testbed. InvalidArgument naming the field for malformed input:
 // missing names, duplicate clusters, an unknown management cluster, bad
-// quantities, counts or taint effects, RTTs naming unknown clusters.
+// quantities, counts or taint effects, RTTs or loads naming unknown clusters.
 absl::StatusOr<Testbed> ParseTestbed(absl::string_view yaml);
 absl::StatusOr<Testbed> LoadTestbed(const std::string& path);
 
@@ -96,6 +140,10 @@ absl::StatusOr<Testbed> LoadTestbed(const std::string& path);
 // clusters ("member-0001", ...) of `nodes_per_cluster` workers of 4 CPU /
 // 16Gi each, spread over 10 regions, with RTTs growing with region distance.
 Testbed GenerateTestbed(int members, int nodes_per_cluster);
+
+// The testbed's RTT matrix in the shape of its `rtt:` section (YAML, one
+// line per cluster, milliseconds), sorted by cluster name.
+std::string RttYaml(const Testbed& testbed);
 
 }  // namespace mck8s::sim
 
