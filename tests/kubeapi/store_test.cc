@@ -70,6 +70,35 @@ TEST_CASE("store: keys, namespace index and custom indexes", "[kubeapi][store]")
   CHECK(store.ListKeys() == std::vector<std::string>{"c/q"});
 }
 
+TEST_CASE("store: the namespace index follows upserts, deletes and replaces", "[kubeapi][store]") {
+  Store store;
+  store.Upsert(Pod("a", "p1", ""));
+  store.Upsert(Pod("a", "p2", ""));
+  store.Upsert(Pod("b", "p1", ""));
+  auto cluster_scoped = std::make_shared<Object>("v1", "Node");
+  cluster_scoped->SetName("n1");
+  store.Upsert(cluster_scoped);
+  CHECK(Names(store.ByIndex(kNamespaceIndex, "a")) == std::vector<std::string>{"p1", "p2"});
+  CHECK(Names(store.ListNamespace("b")) == std::vector<std::string>{"p1"});
+  CHECK(Names(store.ListNamespace("")) == std::vector<std::string>{"n1"});
+
+  // Replacing an object keeps one entry for it.
+  store.Upsert(Pod("a", "p1", "n2"));
+  CHECK(Names(store.ListNamespace("a")) == std::vector<std::string>{"p1", "p2"});
+  CHECK(store.ListNamespace("a").size() == 2);
+
+  store.Delete("a/p1");
+  store.Delete("b/p1");
+  CHECK(Names(store.ListNamespace("a")) == std::vector<std::string>{"p2"});
+  CHECK(store.ListNamespace("b").empty());
+
+  store.Replace({Pod("c", "q", ""), Pod("a", "r", "")});
+  CHECK(Names(store.ListNamespace("a")) == std::vector<std::string>{"r"});
+  CHECK(Names(store.ListNamespace("c")) == std::vector<std::string>{"q"});
+  CHECK(store.ListNamespace("").empty());
+  CHECK(store.AddIndex(kNamespaceIndex, ByNode()).code() == absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_CASE("store: snapshots survive later changes", "[kubeapi][store]") {
   Store store;
   store.Upsert(Pod("a", "p", "n1"));

@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "mck8s/kubeapi/errors.h"
 #include "mck8s/kubeapi/rest_client.h"
+#include "mck8s/kubeapi/transport.h"
 #include "mck8s/runtime/metrics.h"
 #include "process.h"
 #include "test_pki.h"
@@ -113,6 +114,80 @@ TEST_CASE("wire: a connection the server closed while idle is not reused", "[kub
   CHECK(h.MetricsContain(
       "rest_client_requests_total{code=\"200\",host=\"127.0.0.1:" + std::to_string(server.port()) +
       "\",method=\"POST\"} 1"));
+}
+
+// Bytes that differ from one offset to the next, so that a piece read twice,
+// dropped or out of order shows.
+std::string Pattern(size_t size) {
+  std::string out(size, '\0');
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return out;
+}
+
+TEST_CASE("wire: large bodies, with a length or chunked, arrive whole on one connection",
+          "[kubeapi][wire]") {
+  const std::string large = Pattern(3 * 1024 * 1024 + 17);
+  TestServer server([&](const TestRequest& request, Responder& respond) {
+    if (request.path == "/chunked") {
+      respond.StartChunked(200);
+      for (size_t at = 0; at < large.size(); at += 7001) {
+        respond.WriteChunk(std::string_view(large).substr(at, 7001));
+      }
+      respond.EndChunked();
+    } else if (request.path == "/small") {
+      respond.Send(200, "{}");
+    } else {
+      respond.Send(200, large);
+    }
+  });
+  TransportOptions options;
+  options.tls = false;
+  options.host = "127.0.0.1";
+  options.port = std::to_string(server.port());
+  absl::StatusOr<std::unique_ptr<Transport>> transport = Transport::Create(options);
+  REQUIRE(transport.ok());
+  for (const char* path : {"/length", "/chunked", "/small", "/length", "/small"}) {
+    HttpRequest get;
+    get.method = "GET";
+    get.target = path;
+    absl::StatusOr<HttpResponse> response = (*transport)->RoundTrip(get);
+    REQUIRE(response.ok());
+    CHECK(response->status == 200);
+    if (std::string_view(path) == "/small") {
+      CHECK(response->body == "{}");
+    } else {
+      CHECK(response->body.size() == large.size());
+      CHECK(response->body == large);
+    }
+  }
+  CHECK((*transport)->ConnectionsOpened() == 1);
+  CHECK(server.Connections() == 1);
+}
+
+TEST_CASE("wire: a body over max_response_body_bytes is RESOURCE_EXHAUSTED", "[kubeapi][wire]") {
+  TestServer server([](const TestRequest& request, Responder& respond) {
+    if (request.path == "/chunked") {
+      respond.StartChunked(200);
+      for (int i = 0; i < 64; ++i) respond.WriteChunk(std::string(4096, 'x'));
+      respond.EndChunked();
+    } else {
+      respond.Send(200, std::string(256 * 1024, 'x'));
+    }
+  });
+  TransportOptions options;
+  options.tls = false;
+  options.host = "127.0.0.1";
+  options.port = std::to_string(server.port());
+  options.max_response_body_bytes = 100 * 1024;
+  absl::StatusOr<std::unique_ptr<Transport>> transport = Transport::Create(options);
+  REQUIRE(transport.ok());
+  for (const char* path : {"/length", "/chunked"}) {
+    HttpRequest get;
+    get.method = "GET";
+    get.target = path;
+    absl::StatusOr<HttpResponse> response = (*transport)->RoundTrip(get);
+    CHECK(response.status().code() == absl::StatusCode::kResourceExhausted);
+  }
 }
 
 TEST_CASE("wire: Status answers become errors with their reason", "[kubeapi][wire]") {

@@ -23,6 +23,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "mck8s/base/strings.h"
 
@@ -36,6 +37,16 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 constexpr size_t kStreamPiece = 64 * 1024;
+// Beast reads a socket into its buffer no more than the buffer's free
+// capacity at a time (512 bytes for a fresh one), and each read of a
+// connection with a deadline also re-arms its timer: a 100,000-pod list
+// would take some 470,000 system calls at that size. Bodies beyond
+// kSmallBody are therefore read through a buffer of kBodyReadBuffer bytes
+// (Beast reads at most 64 KiB at a time anyway); streams use a smaller one,
+// as a long-lived watch keeps it.
+constexpr size_t kSmallBody = 4 * 1024;
+constexpr size_t kBodyReadBuffer = 64 * 1024;
+constexpr size_t kStreamReadBuffer = 16 * 1024;
 constexpr uint32_t kMaxHeaderBytes = 1 << 20;
 
 bool IsIpAddress(const std::string& host) {
@@ -142,6 +153,35 @@ absl::Status UseClientCertificate(SSL* ssl_handle, const ClientCertificate& cert
   return absl::OkStatus();
 }
 
+// Looks `host` up with asio's resolver on `ioc`, which has no expiry of its
+// own: it runs until `deadline`.
+beast::error_code ResolveHost(asio::io_context& ioc, const std::string& host,
+                              const std::string& port, absl::Time deadline,
+                              tcp::resolver::results_type* endpoints) {
+  tcp::resolver resolver(ioc);
+  beast::error_code ec;
+  bool done = false;
+  resolver.async_resolve(host, port, [&](beast::error_code e, tcp::resolver::results_type results) {
+    ec = e;
+    *endpoints = std::move(results);
+    done = true;
+  });
+  ioc.restart();
+  const auto steady_deadline = SteadyDeadline(deadline);
+  while (!done) {
+    if (ioc.run_one_until(steady_deadline) == 0 && !done) {
+      resolver.cancel();
+      ioc.restart();
+      while (!done && ioc.run_one() != 0) {
+      }
+      if (!done) ec = beast::error::timeout;
+      if (!ec || ec == asio::error::operation_aborted) ec = beast::error::timeout;
+      break;
+    }
+  }
+  return ec;
+}
+
 std::string SslErrorText(const beast::error_code& ec) {
   std::string text = ec.message();
   if (ec.category() == asio::error::get_ssl_category()) {
@@ -216,30 +256,19 @@ struct Transport::Impl {
   absl::StatusOr<std::unique_ptr<Connection>> Connect(absl::Time request_deadline) {
     auto conn = std::make_unique<Connection>();
     const absl::Time deadline = std::min(request_deadline, absl::Now() + options.connect_timeout);
-    // Resolve (the resolver has no expiry of its own: run it until the
-    // deadline).
-    tcp::resolver resolver(conn->ioc);
     tcp::resolver::results_type endpoints;
     beast::error_code ec;
-    bool done = false;
-    resolver.async_resolve(options.host, options.port,
-                           [&](beast::error_code e, tcp::resolver::results_type results) {
-                             ec = e;
-                             endpoints = std::move(results);
-                             done = true;
-                           });
-    conn->ioc.restart();
-    const auto steady_deadline = SteadyDeadline(deadline);
-    while (!done) {
-      if (conn->ioc.run_one_until(steady_deadline) == 0 && !done) {
-        resolver.cancel();
-        conn->ioc.restart();
-        while (!done && conn->ioc.run_one() != 0) {
-        }
-        if (!done) ec = beast::error::timeout;
-        if (!ec || ec == asio::error::operation_aborted) ec = beast::error::timeout;
-        break;
-      }
+    const asio::ip::address literal = asio::ip::make_address(options.host, ec);
+    int port_number = 0;
+    if (!ec && absl::SimpleAtoi(options.port, &port_number) && port_number > 0 &&
+        port_number < 65536) {
+      // An IP address needs no lookup; asio's resolver would also start a
+      // thread per connection, which a fleet of members cannot afford.
+      endpoints = tcp::resolver::results_type::create(
+          tcp::endpoint(literal, static_cast<unsigned short>(port_number)), options.host,
+          options.port);
+    } else {
+      ec = ResolveHost(conn->ioc, options.host, options.port, deadline, &endpoints);
     }
     if (ec) return NetworkError(ec, "resolve", host_header);
 
@@ -319,6 +348,10 @@ struct Transport::Impl {
   void Release(std::unique_ptr<Connection> conn) {
     conn->idle_since = absl::Now();
     conn->Lowest().expires_never();
+    // An idle connection does not keep a large body's read buffer.
+    if (conn->buffer.size() == 0 && conn->buffer.capacity() > kSmallBody) {
+      conn->buffer.shrink_to_fit();
+    }
     absl::MutexLock lock(&mu);
     if (static_cast<int>(idle.size()) >= options.max_idle_connections) {
       conn->Close();
@@ -371,11 +404,21 @@ struct Transport::Impl {
     const size_t before = conn.buffer.size();
     ec = WithStream(conn, [&](auto& stream) {
       return RunOp(conn.ioc, [&](auto handler) {
-        http::async_read(stream, conn.buffer, parser, std::move(handler));
+        http::async_read_header(stream, conn.buffer, parser, std::move(handler));
       });
     });
     *got_bytes = parser.got_some() || conn.buffer.size() > before;
     if (ec) return ec;
+    if (!parser.is_done()) {
+      const boost::optional<std::uint64_t> length = parser.content_length();
+      if (!length || *length > kSmallBody) conn.buffer.reserve(kBodyReadBuffer);
+      ec = WithStream(conn, [&](auto& stream) {
+        return RunOp(conn.ioc, [&](auto handler) {
+          http::async_read(stream, conn.buffer, parser, std::move(handler));
+        });
+      });
+      if (ec) return ec;
+    }
     http::response<http::string_body> res = parser.release();
     response->status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
@@ -524,6 +567,7 @@ absl::StatusOr<HttpResponse> Transport::Stream(const HttpRequest& request,
   });
   if (ec) return fail(ec);
 
+  conn->buffer.reserve(kStreamReadBuffer);
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   // Not boost::none: Boost 1.74 compares Content-Length against the

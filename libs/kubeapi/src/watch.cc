@@ -1,9 +1,9 @@
 #include "mck8s/kubeapi/watch.h"
 
-#include <utility>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "mck8s/kubeapi/errors.h"
@@ -12,11 +12,16 @@ namespace mck8s::kubeapi {
 
 std::string_view WatchEventTypeName(WatchEventType type) {
   switch (type) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
-    case WatchEventType::kError: return "ERROR";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
   }
   return "UNKNOWN";
 }
@@ -25,22 +30,23 @@ namespace {
 constexpr size_t kParseBufferBytes = 64 * 1024;
 }  // namespace
 
-WatchDecoder::WatchDecoder(size_t max_event_bytes)
-    : max_event_bytes_(max_event_bytes),
-      parse_buffer_(kParseBufferBytes),
-      parse_pool_(std::make_unique<rapidjson::MemoryPoolAllocator<>>(
-          parse_buffer_.data(), parse_buffer_.size())) {}
+WatchDecoder::WatchDecoder(size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}
 
 absl::Status WatchDecoder::Decode(std::string& text, WatchEvent* event) {
   const int64_t number = events_ + 1;
+  if (parse_pool_ == nullptr) {
+    parse_buffer_.reset(new char[kParseBufferBytes]);  // not zeroed: pages stay untouched
+    parse_pool_ =
+        std::make_unique<rapidjson::MemoryPoolAllocator<>>(parse_buffer_.get(), kParseBufferBytes);
+  }
   // Frees what the previous event spilled beyond the reused buffer.
   parse_pool_->Clear();
   rapidjson::Document doc(parse_pool_.get());
   doc.ParseInsitu(text.data());
   if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "watch event ", number, " is not valid JSON: ",
-        rapidjson::GetParseError_En(doc.GetParseError()), " (at byte ", doc.GetErrorOffset(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("watch event ", number, " is not valid JSON: ",
+                                                   rapidjson::GetParseError_En(doc.GetParseError()),
+                                                   " (at byte ", doc.GetErrorOffset(), ")"));
   }
   if (!doc.IsObject()) {
     return absl::InvalidArgumentError(absl::StrCat("watch event ", number, " is not an object"));
@@ -67,9 +73,9 @@ absl::Status WatchDecoder::Decode(std::string& text, WatchEvent* event) {
   }
   auto object = doc.FindMember("object");
   if (object == doc.MemberEnd() || !object->value.IsObject()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("watch event ", number, " (", absl::string_view(name.data(), name.size()),
-                     ") has no object"));
+    return absl::InvalidArgumentError(absl::StrCat("watch event ", number, " (",
+                                                   absl::string_view(name.data(), name.size()),
+                                                   ") has no object"));
   }
   absl::StatusOr<Object> decoded = Object::FromJson(object->value);
   if (!decoded.ok()) return decoded.status();
@@ -141,8 +147,8 @@ absl::Status WatchDecoder::Feed(std::string_view data,
     pending_.append(data.data() + start, data.size() - start);
   }
   if (pending_.size() > max_event_bytes_) {
-    failed_ = absl::InvalidArgumentError(absl::StrCat(
-        "watch event ", events_ + 1, " is larger than ", max_event_bytes_, " bytes"));
+    failed_ = absl::InvalidArgumentError(
+        absl::StrCat("watch event ", events_ + 1, " is larger than ", max_event_bytes_, " bytes"));
     return failed_;
   }
   return absl::OkStatus();
@@ -151,8 +157,8 @@ absl::Status WatchDecoder::Feed(std::string_view data,
 absl::Status WatchDecoder::Finish() const {
   if (!failed_.ok()) return failed_;
   if (depth_ > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "watch stream ended inside event ", events_ + 1, " (", pending_.size(), " bytes received)"));
+    return absl::InvalidArgumentError(absl::StrCat("watch stream ended inside event ", events_ + 1,
+                                                   " (", pending_.size(), " bytes received)"));
   }
   return absl::OkStatus();
 }

@@ -81,6 +81,7 @@ class Store {
  private:
   struct Index {
     IndexFunc func;
+    bool by_namespace = false;  // kNamespaceIndex: the value is the namespace, func unused
     absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> values;
   };
   void IndexLocked(const std::string& key, const Object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -79,8 +79,10 @@ class WatchDecoder {
   const size_t max_event_bytes_;
   std::string pending_;  // bytes of the event in progress
   // The parse of each event allocates from this pool, whose first 64 KiB
-  // are reused from event to event instead of allocated each time.
-  std::vector<char> parse_buffer_;
+  // are reused from event to event instead of allocated each time. Both
+  // are made at the first event and the buffer is left uninitialised, so a
+  // quiet watch (most of a large fleet's) costs no resident memory for it.
+  std::unique_ptr<char[]> parse_buffer_;
   std::unique_ptr<rapidjson::MemoryPoolAllocator<>> parse_pool_;
   int depth_ = 0;
   bool in_string_ = false;
