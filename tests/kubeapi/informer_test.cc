@@ -331,5 +331,30 @@ TEST_CASE("informer: Stop ends a watch in progress promptly", "[kubeapi][informe
   CHECK(informer.watches() == 1);
 }
 
+TEST_CASE("informer: Stop cuts the client's retry backoff of a failing list",
+          "[kubeapi][informer]") {
+  // 503 without Retry-After: the client retries GETs with a backoff that
+  // grows to 30 s, about 100 s in all; Stop must not wait that out.
+  std::atomic<int> lists{0};
+  TestServer server([&](const TestRequest&, Responder& respond) {
+    ++lists;
+    respond.Send(503, R"({"kind":"Status","reason":"ServiceUnavailable","code":503})");
+  });
+  RestConfig config;
+  config.server = server.url();
+  ClientOptions client_options;
+  runtime::Registry registry;
+  client_options.metrics = &registry;
+  client_options.qps = 0;
+  std::unique_ptr<Client> client = *Client::Create(config, client_options);
+  Informer informer(*client, kPods, FastOptions());
+  informer.Start();
+  while (lists.load() < 2) std::this_thread::yield();  // in the retry loop now
+  const absl::Time start = absl::Now();
+  informer.Stop();
+  CHECK(absl::Now() - start < absl::Seconds(5));
+  CHECK_FALSE(informer.HasSynced());
+}
+
 }  // namespace
 }  // namespace mck8s::kubeapi

@@ -145,6 +145,7 @@ absl::StatusOr<RestRequest> ListRequest(const GroupVersionResource& gvr, std::st
     request.query.emplace_back("resourceVersionMatch", options.resource_version_match);
   }
   request.timeout = options.timeout;
+  request.canceller = options.canceller;
   return request;
 }
 

@@ -108,6 +108,7 @@ bool Informer::ListAndReplace() {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.field_selector = options_.field_selector;
+  list_options.canceller = &canceller_;  // Stop() cuts retry waits short
   absl::StatusOr<ObjectList> list;
   {
     absl::MutexLock lock(&mu_);

@@ -261,11 +261,16 @@ absl::StatusOr<HttpResponse> RestClient::Do(const RestRequest& request) {
     }
     ++retries;
     metrics_->retries.WithLabels({code, request.verb, host}).Increment();
+    absl::Duration delay = backoff;
     if (wait.has_value()) {
-      clock_->SleepFor(*wait);
+      delay = *wait;
     } else {
-      clock_->SleepFor(backoff);
       backoff = std::min(backoff * 2, options_.retry_max_backoff);
+    }
+    if (request.canceller == nullptr) {
+      clock_->SleepFor(delay);
+    } else if (request.canceller->SleepUnlessCancelled(*clock_, clock_->Now() + delay)) {
+      return absl::CancelledError(absl::StrCat(context, ": cancelled while waiting to retry"));
     }
   }
 }

@@ -238,6 +238,11 @@ bool StreamCanceller::cancelled() const {
   return cancelled_;
 }
 
+bool StreamCanceller::SleepUnlessCancelled(Clock& clock, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  return clock.AwaitWithDeadline(mu_, absl::Condition(&cancelled_), deadline);
+}
+
 void StreamCanceller::SetInterrupt(std::function<void()> interrupt) {
   absl::MutexLock lock(&mu_);
   interrupt_ = std::move(interrupt);

@@ -68,6 +68,8 @@ struct ListOptions {
   std::string resource_version;
   std::string resource_version_match;  // "NotOlderThan" or "Exact"
   absl::Duration timeout = absl::ZeroDuration();  // overrides the client's
+  // Cancelling it ends retry waits (see RestRequest::canceller).
+  StreamCanceller* canceller = nullptr;
 };
 
 struct CreateOptions {

@@ -35,8 +35,9 @@
 //   pods.Stop();
 //
 // Thread safety: all methods are thread-safe. Stop() joins the threads and
-// must not be called from a handler. A list in flight is not interrupted:
-// Stop() may wait for it (at most the client's request timeout).
+// must not be called from a handler. A list attempt in flight is not
+// interrupted: Stop() may wait for it (at most the client's request
+// timeout), but not for the client's retry backoff, which Stop() cuts.
 
 #ifndef MCK8S_KUBEAPI_INFORMER_H_
 #define MCK8S_KUBEAPI_INFORMER_H_

@@ -94,6 +94,10 @@ struct RestRequest {
   std::string accept = "application/json";
   // Overrides ClientOptions::request_timeout when non-zero.
   absl::Duration timeout = absl::ZeroDuration();
+  // When set and cancelled, Do() stops retrying: it returns CANCELLED
+  // instead of sleeping through its backoff, so a shutdown is not held up by
+  // a server that does not answer. Not owned; must outlive the call.
+  StreamCanceller* canceller = nullptr;
 };
 
 class RestClient {

@@ -59,6 +59,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "mck8s/kubeapi/clock.h"
 
 namespace mck8s::kubeapi {
 
@@ -120,6 +121,10 @@ class StreamCanceller {
   // promptly. Idempotent; thread-safe.
   void Cancel();
   bool cancelled() const;
+
+  // Waits until `deadline` on `clock` or until Cancel(), whichever comes
+  // first; returns cancelled(). For retry backoff that shutdown must cut.
+  bool SleepUnlessCancelled(Clock& clock, absl::Time deadline);
 
  private:
   friend class Transport;
