@@ -27,12 +27,18 @@ struct ServiceCase {
   std::string binary;
   std::vector<std::string> peer_flags;     // flags it must take
   std::vector<std::string> foreign_flags;  // flags it must refuse
+  // Ready only after a first full sync with the fleet (the gateway, whose
+  // feed must not be served half-built); otherwise ready once started.
+  bool ready_after_sync = false;
 };
 
 const std::vector<ServiceCase>& Services() {
   static const auto* cases = new std::vector<ServiceCase>{
       {"mck8s-scheduler", {"--cluster-state-address"}, {"--scheduler-address"}},
-      {"mck8s-metrics-gateway", {}, {"--scheduler-address", "--cluster-state-address"}},
+      {"mck8s-metrics-gateway",
+       {},
+       {"--scheduler-address", "--cluster-state-address"},
+       /*ready_after_sync=*/true},
       {"mck8s-mchpa", {"--cluster-state-address", "--scheduler-address"}, {}},
       {"mck8s-descheduler", {"--cluster-state-address", "--scheduler-address"}, {}},
       {"mck8s-provisioner", {"--cluster-state-address", "--scheduler-address"}, {}},
@@ -149,8 +155,14 @@ contexts: [{name: management, context: {cluster: management, user: admin}}]
     testing::HttpResult healthz = testing::HttpGet("127.0.0.1", ports.probes, "/healthz");
     CHECK(healthz.status == 200);
     CHECK(healthz.body == "ok");
-    testing::HttpResult readyz = testing::HttpGet("127.0.0.1", ports.probes, "/readyz");
-    CHECK(readyz.status == 200);
+    testing::HttpResult readyz = testing::HttpGet("127.0.0.1", ports.probes, "/readyz?verbose");
+    if (service.ready_after_sync) {
+      // The management cluster never answers here: not ready, and why.
+      CHECK(readyz.status == 500);
+      CHECK_THAT(readyz.body, Catch::Contains("[-]first-snapshot failed"));
+    } else {
+      CHECK(readyz.status == 200);
+    }
 
     testing::HttpResult metrics = testing::HttpGet("127.0.0.1", ports.metrics, "/metrics");
     REQUIRE(metrics.status == 200);

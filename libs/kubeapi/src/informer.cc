@@ -120,6 +120,9 @@ bool Informer::ListAndReplace() {
   } else {
     list = client_.List(gvr_, options_.namespace_name, list_options);
   }
+  if (!list.ok() && list.status().code() == absl::StatusCode::kCancelled) {
+    return false;  // Stop() cut a retry wait: nothing to report
+  }
   if (!list.ok()) {
     runtime::log::Warn("informer list failed",
                        {{"resource", gvr_.String()}, {"error", ErrorText(list.status())}});
