@@ -27,7 +27,9 @@ std::string_view WatchEventTypeName(WatchEventType type) {
 }
 
 namespace {
-constexpr size_t kParseBufferBytes = 64 * 1024;
+// Most events are small; a larger one spills into the pool's own chunks,
+// freed before the next event.
+constexpr size_t kParseBufferBytes = 4 * 1024;
 }  // namespace
 
 WatchDecoder::WatchDecoder(size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}

@@ -78,7 +78,7 @@ class WatchDecoder {
 
   const size_t max_event_bytes_;
   std::string pending_;  // bytes of the event in progress
-  // The parse of each event allocates from this pool, whose first 64 KiB
+  // The parse of each event allocates from this pool, whose first 4 KiB
   // are reused from event to event instead of allocated each time. Both
   // are made at the first event and the buffer is left uninitialised, so a
   // quiet watch (most of a large fleet's) costs no resident memory for it.
