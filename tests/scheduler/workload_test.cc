@@ -1,0 +1,326 @@
+// The scheduler's pure parts: MCD/MCJ specs to placement requests (the
+// examples and a table of invalid specs), member objects, status records
+// and conditions, the ClusterState conversions, and the gRPC request
+// conversions.
+#include "mck8s/scheduler/workload.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "fake_cluster_state.h"
+#include "invalid_cases.h"
+#include "mck8s/apischema/yaml_json.h"
+#include "mck8s/placement/engine.h"
+#include "mck8s/scheduler/cluster_state.h"
+#include "mck8s/scheduler/scheduler_service.h"
+
+namespace mck8s::scheduler {
+namespace {
+
+using kubeapi::Object;
+using placement::WorkloadKind;
+
+Object FromYaml(const std::string& yaml) {
+  absl::StatusOr<rapidjson::Document> doc = apischema::ParseYamlDocument(yaml);
+  REQUIRE(doc.ok());
+  absl::StatusOr<Object> object = Object::FromJson(*doc);
+  REQUIRE(object.ok());
+  if (object->namespace_name().empty()) object->SetNamespace("default");
+  return *std::move(object);
+}
+
+Object Example(const std::string& file) {
+  std::ifstream in(std::string(MCK8S_SOURCE_DIR) + "/examples/" + file);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return FromYaml(text.str());
+}
+
+TEST_CASE("workload: the examples become placement requests", "[scheduler][unit]") {
+  {
+    absl::StatusOr<WorkloadSpec> spec =
+        ParseWorkloadSpec(Example("mcd-hello.yaml"), WorkloadKind::kMultiClusterDeployment);
+    REQUIRE(spec.ok());
+    CHECK(spec->request.policy == placement::Policy::kTrafficAware);
+    CHECK(spec->request.number_of_locations == 2);
+    CHECK(std::get<placement::ReplicasPerLocation>(spec->request.replica_count).replicas == 2);
+    CHECK(spec->request.replica.requests.cpu_millis == 1000);
+    CHECK(spec->request.replica.requests.memory_bytes == int64_t{1} << 30);
+    CHECK(spec->selector_string == "app=hello,tier=backend,track=stable");
+    CHECK(placement::TotalReplicas(spec->request) == 4);
+  }
+  {
+    absl::StatusOr<WorkloadSpec> spec =
+        ParseWorkloadSpec(Example("mcd-affinity.yaml"), WorkloadKind::kMultiClusterDeployment);
+    REQUIRE(spec.ok());
+    CHECK(spec->request.policy == placement::Policy::kClusterAffinity);
+    const auto& locations = std::get<placement::Locations>(spec->request.replica_count);
+    REQUIRE(locations.clusters.size() == 2);
+    CHECK(locations.clusters[0] == placement::ClusterReplicas{"rennes", 3});
+    CHECK(locations.clusters[1] == placement::ClusterReplicas{"lille", 1});
+    CHECK(spec->request.replica.requests.cpu_millis == 250);
+  }
+  {
+    absl::StatusOr<WorkloadSpec> spec = ParseWorkloadSpec(Example("mcd-affinity-overflow.yaml"),
+                                                          WorkloadKind::kMultiClusterDeployment);
+    REQUIRE(spec.ok());
+    CHECK(placement::TotalReplicas(spec->request) == 24);
+    CHECK(EffectivePolicy(spec->request) == placement::Policy::kClusterAffinity);
+  }
+  {
+    absl::StatusOr<WorkloadSpec> spec =
+        ParseWorkloadSpec(Example("mcd-worst-fit.yaml"), WorkloadKind::kMultiClusterDeployment);
+    REQUIRE(spec.ok());
+    REQUIRE(spec->request.constraints.allowed.has_value());
+    CHECK(spec->request.constraints.allowed->regions.size() == 4);
+    CHECK(placement::TotalReplicas(spec->request) == 6);
+  }
+  {
+    absl::StatusOr<WorkloadSpec> spec =
+        ParseWorkloadSpec(Example("mcd-best-fit.yaml"), WorkloadKind::kMultiClusterDeployment);
+    REQUIRE(spec.ok());
+    CHECK(spec->request.policy == placement::Policy::kBestFit);
+    REQUIRE(spec->request.constraints.tolerations.size() == 1);
+    CHECK(spec->request.constraints.tolerations[0].op == placement::TolerationOperator::kExists);
+  }
+  {
+    absl::StatusOr<WorkloadSpec> spec =
+        ParseWorkloadSpec(Example("mcj-pi.yaml"), WorkloadKind::kMultiClusterJob);
+    REQUIRE(spec.ok());
+    CHECK(placement::TotalReplicas(spec->request) == 2);
+    CHECK(spec->job_fields.FindInt("/completions") == 3);
+    CHECK(spec->job_fields.FindInt("/backoffLimit") == 4);
+  }
+}
+
+TEST_CASE("workload: quantities in every spelling", "[scheduler][unit]") {
+  const std::string yaml = R"(apiVersion: fogguru.eu/v1
+kind: MultiClusterDeployment
+metadata: {name: q}
+spec:
+  template:
+    metadata: {labels: {app: q}}
+    spec:
+      initContainers:
+        - {name: init, image: busybox, resources: {requests: {cpu: "3", memory: 1G}}}
+      containers:
+        - {name: a, image: nginx, resources: {requests: {cpu: 1, memory: 1.5Gi}}}
+        - {name: b, image: nginx, resources: {requests: {cpu: 500m, memory: 512Mi}}}
+)";
+  absl::StatusOr<WorkloadSpec> spec =
+      ParseWorkloadSpec(FromYaml(yaml), WorkloadKind::kMultiClusterDeployment);
+  REQUIRE(spec.ok());
+  // Containers sum to 1500m / 2Gi; the init container needs 3 CPUs alone.
+  CHECK(spec->request.replica.requests.cpu_millis == 3000);
+  CHECK(spec->request.replica.requests.memory_bytes == int64_t{2} << 30);
+  CHECK(spec->request.policy == std::nullopt);
+  CHECK(EffectivePolicy(spec->request) == placement::Policy::kWorstFit);
+}
+
+TEST_CASE("workload: invalid specs name the field", "[scheduler][unit]") {
+  for (const testing::InvalidCase& c : testing::InvalidCases()) {
+    if (c.needs_fleet) continue;
+    INFO(c.name);
+    absl::StatusOr<WorkloadSpec> spec = ParseWorkloadSpec(
+        FromYaml(testing::InvalidManifest(c, "default")), WorkloadKind::kMultiClusterDeployment);
+    REQUIRE_FALSE(spec.ok());
+    INFO(spec.status().message());
+    CHECK(spec.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(absl::StartsWith(spec.status().message(), c.field));
+  }
+  CHECK(testing::InvalidCases().size() >= 15);
+}
+
+TEST_CASE("workload: member Deployment and Job", "[scheduler][unit]") {
+  Object mcd = Example("mcd-hello.yaml");
+  absl::StatusOr<WorkloadSpec> spec = ParseWorkloadSpec(mcd, WorkloadKind::kMultiClusterDeployment);
+  REQUIRE(spec.ok());
+  Object deployment = BuildMemberObject(mcd, *spec, WorkloadKind::kMultiClusterDeployment, 3);
+  CHECK(deployment.kind() == "Deployment");
+  CHECK(deployment.name() == "hello");
+  CHECK(deployment.namespace_name() == "default");
+  CHECK(deployment.FindInt("/spec/replicas") == 3);
+  CHECK(deployment.label(kDeploymentLabel) == std::optional<std::string_view>("default.hello"));
+  CHECK(deployment.FindString("/spec/selector/matchLabels/app") ==
+        std::optional<std::string_view>("hello"));
+  CHECK(deployment.FindString("/spec/template/spec/containers/0/image") ==
+        std::optional<std::string_view>("gcr.io/google-samples/hello-go-gke:1.0"));
+
+  Object mcj = Example("mcj-pi.yaml");
+  absl::StatusOr<WorkloadSpec> job_spec = ParseWorkloadSpec(mcj, WorkloadKind::kMultiClusterJob);
+  REQUIRE(job_spec.ok());
+  Object job = BuildMemberObject(mcj, *job_spec, WorkloadKind::kMultiClusterJob, 1);
+  CHECK(job.kind() == "Job");
+  CHECK(job.FindInt("/spec/completions") == 3);
+  CHECK(job.FindString("/spec/template/spec/restartPolicy") ==
+        std::optional<std::string_view>("Never"));
+  CHECK(job.label(kJobLabel) == std::optional<std::string_view>("default.pi"));
+
+  const std::string long_name(80, 'a');
+  const std::string value =
+      WorkloadLabelValue(WorkloadKind::kMultiClusterDeployment, "default", long_name);
+  CHECK(value.size() <= 63);
+  CHECK(value !=
+        WorkloadLabelValue(WorkloadKind::kMultiClusterDeployment, "default", long_name + "b"));
+}
+
+TEST_CASE("workload: decisions and conditions in status", "[scheduler][unit]") {
+  Object mcd = Example("mcd-hello.yaml");
+  placement::Decision decision;
+  decision.workload = {WorkloadKind::kMultiClusterDeployment, "default", "hello"};
+  decision.assignments = {{"lille", 1, placement::AssignmentReason::kOffloaded},
+                          {"rennes", 2, placement::AssignmentReason::kPreferred},
+                          {"rennes", 1, placement::AssignmentReason::kOffloaded}};
+  decision.unplaced_replicas = 1;
+  decision.explanation.summary = "4 of 5 replicas placed";
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  std::vector<ClusterPlacement> placed =
+      SetDecisionStatus(mcd, WorkloadKind::kMultiClusterDeployment, decision, 5, "app=hello", t0);
+  REQUIRE(placed.size() == 2);
+  CHECK(placed[0] == ClusterPlacement{"lille", 1, 0, "Offloaded"});
+  CHECK(placed[1] == ClusterPlacement{"rennes", 3, 0, "Preferred"});
+  CHECK(PlacementFromStatus(mcd) == placed);
+  CHECK(ToCurrentPlacement(placed) == placement::CurrentPlacement{{"lille", 1}, {"rennes", 3}});
+  CHECK(mcd.FindInt("/status/unplacedReplicas") == 1);
+  CHECK(mcd.FindInt("/status/replicas") == 5);
+  std::optional<Condition> scheduled = FindCondition(mcd, "Scheduled");
+  REQUIRE(scheduled.has_value());
+  CHECK(scheduled->reason == "PartiallyScheduled");
+  CHECK(mcd.FindString("/status/conditions/0/lastTransitionTime") ==
+        std::optional<std::string_view>("1970-01-01T00:16:40Z"));
+  // The same status later keeps its transition time; a new status moves it.
+  SetCondition(mcd, {"Scheduled", "True", "Scheduled", "again"}, t0 + absl::Hours(1));
+  CHECK(mcd.FindString("/status/conditions/0/lastTransitionTime") ==
+        std::optional<std::string_view>("1970-01-01T00:16:40Z"));
+  SetCondition(mcd, {"Scheduled", "False", "Invalid", "x"}, t0 + absl::Hours(1));
+  CHECK(mcd.FindString("/status/conditions/0/lastTransitionTime") ==
+        std::optional<std::string_view>("1970-01-01T01:16:40Z"));
+  CHECK(FindCondition(mcd, "Ready") == std::nullopt);
+}
+
+TEST_CASE("cluster state: the testbed snapshot becomes a model", "[scheduler][unit]") {
+  v1::Snapshot snapshot = testing::SnapshotFromTestbed(testing::FogGuruTestbed(), "one");
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> model = SnapshotToModel(snapshot);
+  REQUIRE(model.ok());
+  CHECK((*model)->size() == 6);
+  const placement::ClusterIndex nancy = *(*model)->Find("nancy");
+  CHECK((*model)->kind(nancy) == placement::ClusterKind::kCloud);
+  CHECK((*model)->cluster(nancy).taints.size() == 1);
+  const placement::ClusterIndex nantes = *(*model)->Find("nantes");
+  std::span<const placement::Neighbour> near = (*model)->NeighboursByRtt(nantes);
+  REQUIRE_FALSE(near.empty());
+  CHECK((*model)->cluster(near[0].cluster).name == "rennes");
+  CHECK(near[0].rtt_ms == Approx(2.16));
+
+  v1::Snapshot bad = snapshot;
+  // clusters(1) is nantes, which has no taint of its own.
+  bad.mutable_clusters(1)->mutable_identity()->add_taints()->set_key("k");
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> rejected = SnapshotToModel(bad);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(absl::StartsWith(rejected.status().message(), "clusters[1].identity.taints[0].effect"));
+}
+
+TEST_CASE("cluster state: deltas change, remove and add clusters and RTTs", "[scheduler][unit]") {
+  v1::Snapshot snapshot = testing::SnapshotFromTestbed(testing::FogGuruTestbed(), "one");
+  v1::SnapshotDelta delta;
+  delta.set_base_revision(1);
+  delta.add_removed_clusters("lille");
+  v1::ClusterStatus changed = snapshot.clusters(0);
+  changed.mutable_health()->set_state(v1::HEALTH_STATE_UNREACHABLE);
+  *delta.add_changed_clusters() = changed;
+  v1::RttEntry* rtt = delta.add_changed_rtt();
+  rtt->set_from_cluster("nantes");
+  rtt->set_to_cluster("rennes");
+  rtt->set_rtt_ms(50);
+  v1::ClusterPair* gone = delta.add_removed_rtt();
+  gone->set_from_cluster("rennes");
+  gone->set_to_cluster("nantes");
+  REQUIRE(ApplySnapshotDelta(2, delta, snapshot).ok());
+  CHECK(snapshot.revision() == 2);
+  CHECK(snapshot.clusters_size() == 5);
+  for (const v1::RttEntry& e : snapshot.rtt()) {
+    CHECK(e.from_cluster() != "lille");
+    CHECK(e.to_cluster() != "lille");
+    CHECK_FALSE((e.from_cluster() == "rennes" && e.to_cluster() == "nantes"));
+    if (e.from_cluster() == "nantes" && e.to_cluster() == "rennes") CHECK(e.rtt_ms() == 50);
+  }
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> model = SnapshotToModel(snapshot);
+  REQUIRE(model.ok());
+  CHECK((*model)->health(*(*model)->Find(changed.identity().name())) ==
+        placement::Health::kUnreachable);
+  // A delta for another base is refused.
+  delta.set_base_revision(7);
+  CHECK(ApplySnapshotDelta(8, delta, snapshot).code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("grpc conversions: requests and errors naming the field", "[scheduler][unit]") {
+  v1::PlaceRequest request;
+  request.mutable_workload()->set_kind(v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
+  request.mutable_workload()->set_namespace_("default");
+  request.mutable_workload()->set_name("web");
+  request.mutable_replica()->mutable_requests()->set_cpu_millis(250);
+  request.set_replicas_per_location(2);
+  request.set_number_of_locations(3);
+  request.set_policy(v1::PLACEMENT_POLICY_BEST_FIT);
+  v1::LabelSelectorRequirement* r = request.mutable_constraints()
+                                        ->mutable_allowed()
+                                        ->mutable_label_selector()
+                                        ->add_match_expressions();
+  r->set_key("fogguru.eu/tier");
+  r->set_operator_(v1::LABEL_SELECTOR_OPERATOR_IN);
+  r->add_values("fog");
+  absl::StatusOr<placement::PlaceRequest> converted = FromProto(request);
+  REQUIRE(converted.ok());
+  CHECK(converted->policy == placement::Policy::kBestFit);
+  CHECK(placement::TotalReplicas(*converted) == 6);
+  REQUIRE(converted->constraints.allowed->label_selector.has_value());
+  CHECK(converted->constraints.allowed->label_selector->String() == "fogguru.eu/tier in (fog)");
+
+  struct Case {
+    std::function<void(v1::PlaceRequest&)> mutate;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](v1::PlaceRequest& p) { p.mutable_workload()->set_kind(v1::WORKLOAD_KIND_UNSPECIFIED); },
+       "workload.kind"},
+      {[](v1::PlaceRequest& p) { p.clear_replica_count(); }, "replica_count"},
+      {[](v1::PlaceRequest& p) { p.set_policy(static_cast<v1::PlacementPolicy>(42)); }, "policy"},
+      {[](v1::PlaceRequest& p) { p.mutable_replica()->mutable_requests()->set_cpu_millis(-1); },
+       "replica.requests.cpu_millis"},
+      {[](v1::PlaceRequest& p) { p.set_replicas_per_location(-3); }, "replicas_per_location"},
+      {[](v1::PlaceRequest& p) {
+         p.mutable_constraints()
+             ->mutable_allowed()
+             ->mutable_label_selector()
+             ->mutable_match_expressions(0)
+             ->set_operator_(v1::LABEL_SELECTOR_OPERATOR_UNSPECIFIED);
+       },
+       "constraints.allowed.label_selector.match_expressions[0].operator"},
+      {[](v1::PlaceRequest& p) { p.set_policy(v1::PLACEMENT_POLICY_CLUSTER_AFFINITY); },
+       "locations"},
+  };
+  for (const Case& c : cases) {
+    v1::PlaceRequest bad = request;
+    c.mutate(bad);
+    absl::StatusOr<placement::PlaceRequest> result = FromProto(bad);
+    INFO(c.field);
+    REQUIRE_FALSE(result.ok());
+    INFO(result.status().message());
+    CHECK(result.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(absl::StrContains(result.status().message(), c.field));
+  }
+
+  v1::BurstRequest burst;
+  *burst.mutable_workload() = request.workload();
+  burst.set_near_cluster("");
+  burst.set_replicas(1);
+  absl::StatusOr<placement::BurstRequest> no_near = FromProto(burst);
+  REQUIRE_FALSE(no_near.ok());
+  CHECK(absl::StrContains(no_near.status().message(), "near_cluster"));
+}
+
+}  // namespace
+}  // namespace mck8s::scheduler
