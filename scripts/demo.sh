@@ -2,7 +2,8 @@
 # The demo: sets up the machine, builds mck8s, starts the FogGuru fleet in
 # the simulator (a management cluster and six members), starts the five
 # services against it, applies the talk's manifests with the real kubectl,
-# and prints what the fleet looks like. Everything it starts, it stops.
+# and prints where every replica went, including an overflow offloaded to
+# the nearest clusters by round-trip time. Everything it starts, it stops.
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${MCK8S_BUILD_DIR:-${root_dir}/build}"
@@ -54,14 +55,41 @@ for cluster in rennes nantes lille grenoble luxembourg nancy; do
 done
 
 say "Starting the five services against the management cluster"
-declare -A grpc_port
-for service in metrics-gateway scheduler mchpa descheduler provisioner; do
+# Starts service $1 with extra flags; records its gRPC and probe ports.
+declare -A grpc_port probe_port
+start_service() {
+  local service="$1"
+  shift
   "${bin}/mck8s-${service}" --kubeconfig "${KUBECONFIG}" \
     --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
-    --grpc-bind-address 127.0.0.1:0 2>"${work}/${service}.log" &
+    --grpc-bind-address 127.0.0.1:0 "$@" 2>"${work}/${service}.log" &
   pids+=($!)
+  local line
   line="$(wait_for_line "${work}/${service}.log" '"msg":"started"')"
   grpc_port[${service}]="$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"${line}")"
+  probe_port[${service}]="$(sed -E 's/.*"health_probe_port":([0-9]+).*/\1/' <<<"${line}")"
+}
+# Waits (bounded) until service $1 reports ready.
+wait_ready() {
+  local deadline=$((SECONDS + 60))
+  until curl -sf "http://127.0.0.1:${probe_port[$1]}/readyz" >/dev/null; do
+    if ((SECONDS >= deadline)); then
+      echo "$1 did not become ready:" >&2
+      curl -s "http://127.0.0.1:${probe_port[$1]}/readyz?verbose" >&2 || true
+      tail -5 "${work}/$1.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+start_service metrics-gateway --collection-interval 1s
+wait_ready metrics-gateway
+feed="127.0.0.1:${grpc_port[metrics-gateway]}"
+start_service scheduler --cluster-state-address "${feed}"
+wait_ready scheduler
+scheduler="127.0.0.1:${grpc_port[scheduler]}"
+for service in mchpa descheduler provisioner; do
+  start_service "${service}" --cluster-state-address "${feed}" --scheduler-address "${scheduler}"
 done
 for service in metrics-gateway scheduler mchpa descheduler provisioner; do
   printf '%-16s gRPC 127.0.0.1:%-6s health: %s\n' "${service}" "${grpc_port[${service}]}" \
@@ -74,34 +102,38 @@ for file in mcd-hello.yaml mchpa-hello.yaml mcs-hello.yaml mcj-pi.yaml mcd-worst
             cloudprovisioner-cp1.yaml; do
   kubectl_ apply -f "${root_dir}/examples/${file}"
 done
-kubectl_ get mcd
+for name in $(kubectl_ get mcd -o name); do
+  kubectl_ wait "${name}" --for=condition=Propagated --timeout=60s >/dev/null
+done
+kubectl_ wait mcj/pi --for=condition=Complete --timeout=120s >/dev/null
+
+say "Where every replica went (mck8sctl get mcd)"
+"${bin}/mck8sctl" get mcd --kubeconfig "${KUBECONFIG}"
+
+say "Overflow: 24 one-CPU replicas asked of nantes, offloaded by round-trip time"
+echo "nantes takes what its nodes hold; the rest goes to rennes (2.16 ms from nantes),"
+echo "then grenoble (16.38 ms), lille (22.21 ms), ... fog first, the cloud (nancy) last."
+kubectl_ get mcd crunch -o jsonpath='{range .status.placement[*]}{.cluster}{"\t"}{.replicas}{"\t"}{.reason}{"\n"}{end}' |
+  awk -F'\t' '{printf "  %-11s %3s replicas  (%s)\n", $1, $2, $3}'
+
+say "Why: the worst-fit example placed again, as a dry run on today's fleet (mck8sctl explain)"
+"${bin}/mck8sctl" explain -f "${root_dir}/examples/mcd-worst-fit.yaml" \
+  --scheduler-address "${scheduler}"
+
+say "The Deployments the scheduler wrote into the member clusters"
+for cluster in rennes nantes lille grenoble luxembourg nancy; do
+  printf '%-11s ' "${cluster}"
+  kubectl_ --context "${cluster}" get deployments -A --no-headers \
+    -o custom-columns=NAME:.metadata.name,READY:.status.readyReplicas,WANT:.spec.replicas |
+    awk '{printf "%s %s/%s  ", $1, ($2 == "<none>" ? 0 : $2), $3} END {if (NR == 0) printf "-"; printf "\n"}'
+done
+
+say "The MultiClusterJob ran in its clusters and completed"
+kubectl_ get mcj pi -o jsonpath='{.status.conditions[?(@.type=="Complete")].message}{"\n"}'
 
 say "An invalid MultiClusterDeployment is refused with the field named"
 sed 's/numberOfLocations: 2/numberOfLocations: 0/; s/name: hello/name: hello-invalid/' \
   "${root_dir}/examples/mcd-hello.yaml" >"${work}/invalid.yaml"
 kubectl_ apply -f "${work}/invalid.yaml" 2>&1 || true
 
-say "Member clusters bind what fits: 30 pods of 1 CPU in nantes (5 workers x 2 CPU)"
-cat >"${work}/burst.yaml" <<'YAML'
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cpu-hog, namespace: default}
-spec:
-  replicas: 30
-  selector: {matchLabels: {app: cpu-hog}}
-  template:
-    metadata: {labels: {app: cpu-hog}}
-    spec:
-      containers:
-      - name: hog
-        image: registry.example/hog:1
-        resources: {requests: {cpu: "1", memory: 256Mi}}
-YAML
-kubectl_ --context nantes apply -f "${work}/burst.yaml"
-kubectl_ --context nantes wait deployment/cpu-hog --for=jsonpath='{.status.replicas}'=30 --timeout=60s >/dev/null
-kubectl_ --context nantes get pods --no-headers -o custom-columns=PHASE:.status.phase |
-  sort | uniq -c | awk '{printf "  %s pods %s\n", $1, $2}'
-
 say "Done"
-echo "The scheduler's placement of these MultiClusterDeployments across the fleet"
-echo "(policies, offload by RTT, burst to nancy) is the next part to land."
