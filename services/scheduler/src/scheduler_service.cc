@@ -498,28 +498,29 @@ absl::StatusOr<bool> SchedulerService::Persist(kubeapi::Object object,
   return true;
 }
 
-grpc::Status SchedulerService::Place(grpc::ServerContext*, const v1::PlaceRequest* request,
-                                     v1::PlaceResponse* response) {
-  absl::StatusOr<placement::PlaceRequest> converted = FromProto(*request);
+template <typename Request, typename Response, typename Decide, typename Record>
+grpc::Status SchedulerService::Serve(const Request& request, Response* response, Decide decide,
+                                     Record record) {
+  auto converted = FromProto(request);
   if (!converted.ok()) return ToGrpc(converted.status());
   std::optional<kubeapi::Object> object;
-  if (!request->dry_run()) {
-    absl::StatusOr<kubeapi::Object> read = ReadForWrite(request->workload());
+  if (!request.dry_run()) {
+    absl::StatusOr<kubeapi::Object> read = ReadForWrite(request.workload());
     if (!read.ok()) return ToGrpc(read.status());
     object = *std::move(read);
   }
-  absl::StatusOr<Placer::Result> result = placer_.Place(*converted, !request->dry_run());
+  absl::StatusOr<Placer::Result> result = decide(*converted, !request.dry_run());
   if (!result.ok()) return ToGrpc(result.status());
   const placement::Decision& decision = result->decision;
-  ToProto(decision, request->explain(), response->mutable_placement(),
+  ToProto(decision, request.explain(), response->mutable_placement(),
           response->mutable_explanation());
-  if (!request->explain()) response->clear_explanation();
+  if (!request.explain()) response->clear_explanation();
   response->set_unplaced_replicas(ClampInt32(decision.unplaced_replicas));
   response->set_snapshot_revision(decision.snapshot_revision);
   SetTimestamp(result->taken_at, response->mutable_snapshot_taken_at());
   if (object.has_value()) {
-    absl::StatusOr<bool> persisted =
-        Persist(*std::move(object), decision, placement::TotalReplicas(*converted));
+    const auto [recorded, requested] = record(*converted, decision);
+    absl::StatusOr<bool> persisted = Persist(*std::move(object), recorded, requested);
     if (!persisted.ok()) {
       placer_.Forget(decision.workload);
       return ToGrpc(persisted.status());
@@ -527,72 +528,47 @@ grpc::Status SchedulerService::Place(grpc::ServerContext*, const v1::PlaceReques
     response->set_persisted(*persisted);
   }
   return grpc::Status::OK;
+}
+
+grpc::Status SchedulerService::Place(grpc::ServerContext*, const v1::PlaceRequest* request,
+                                     v1::PlaceResponse* response) {
+  return Serve(
+      *request, response,
+      [this](const placement::PlaceRequest& converted, bool commit) {
+        return placer_.Place(converted, commit);
+      },
+      [](const placement::PlaceRequest& converted, const placement::Decision& decision) {
+        return std::pair(decision, placement::TotalReplicas(converted));
+      });
 }
 
 grpc::Status SchedulerService::Offload(grpc::ServerContext*, const v1::OffloadRequest* request,
                                        v1::OffloadResponse* response) {
-  absl::StatusOr<placement::OffloadRequest> converted = FromProto(*request);
-  if (!converted.ok()) return ToGrpc(converted.status());
-  std::optional<kubeapi::Object> object;
-  if (!request->dry_run()) {
-    absl::StatusOr<kubeapi::Object> read = ReadForWrite(request->workload());
-    if (!read.ok()) return ToGrpc(read.status());
-    object = *std::move(read);
-  }
-  absl::StatusOr<Placer::Result> result = placer_.Offload(*converted, !request->dry_run());
-  if (!result.ok()) return ToGrpc(result.status());
-  const placement::Decision& decision = result->decision;
-  ToProto(decision, request->explain(), response->mutable_placement(),
-          response->mutable_explanation());
-  if (!request->explain()) response->clear_explanation();
-  response->set_unplaced_replicas(ClampInt32(decision.unplaced_replicas));
-  response->set_snapshot_revision(decision.snapshot_revision);
-  SetTimestamp(result->taken_at, response->mutable_snapshot_taken_at());
-  if (object.has_value()) {
-    // Replicas Offload could not move stay on the origin (they are in the
-    // assignments): none is unplaced in the workload's status.
-    placement::Decision recorded = decision;
-    recorded.unplaced_replicas = 0;
-    absl::StatusOr<bool> persisted =
-        Persist(*std::move(object), recorded, recorded.PlacedReplicas());
-    if (!persisted.ok()) {
-      placer_.Forget(decision.workload);
-      return ToGrpc(persisted.status());
-    }
-    response->set_persisted(*persisted);
-  }
-  return grpc::Status::OK;
+  return Serve(
+      *request, response,
+      [this](const placement::OffloadRequest& converted, bool commit) {
+        return placer_.Offload(converted, commit);
+      },
+      [](const placement::OffloadRequest&, const placement::Decision& decision) {
+        // Replicas Offload could not move stay on the origin (they are in
+        // the assignments): none is unplaced in the workload's status.
+        placement::Decision recorded = decision;
+        recorded.unplaced_replicas = 0;
+        const int64_t requested = recorded.PlacedReplicas();
+        return std::pair(std::move(recorded), requested);
+      });
 }
 
 grpc::Status SchedulerService::Burst(grpc::ServerContext*, const v1::BurstRequest* request,
                                      v1::BurstResponse* response) {
-  absl::StatusOr<placement::BurstRequest> converted = FromProto(*request);
-  if (!converted.ok()) return ToGrpc(converted.status());
-  std::optional<kubeapi::Object> object;
-  if (!request->dry_run()) {
-    absl::StatusOr<kubeapi::Object> read = ReadForWrite(request->workload());
-    if (!read.ok()) return ToGrpc(read.status());
-    object = *std::move(read);
-  }
-  absl::StatusOr<Placer::Result> result = placer_.Burst(*converted, !request->dry_run());
-  if (!result.ok()) return ToGrpc(result.status());
-  const placement::Decision& decision = result->decision;
-  ToProto(decision, request->explain(), response->mutable_placement(),
-          response->mutable_explanation());
-  if (!request->explain()) response->clear_explanation();
-  response->set_unplaced_replicas(ClampInt32(decision.unplaced_replicas));
-  response->set_snapshot_revision(decision.snapshot_revision);
-  SetTimestamp(result->taken_at, response->mutable_snapshot_taken_at());
-  if (object.has_value()) {
-    absl::StatusOr<bool> persisted = Persist(
-        *std::move(object), decision, decision.PlacedReplicas() + decision.unplaced_replicas);
-    if (!persisted.ok()) {
-      placer_.Forget(decision.workload);
-      return ToGrpc(persisted.status());
-    }
-    response->set_persisted(*persisted);
-  }
-  return grpc::Status::OK;
+  return Serve(
+      *request, response,
+      [this](const placement::BurstRequest& converted, bool commit) {
+        return placer_.Burst(converted, commit);
+      },
+      [](const placement::BurstRequest&, const placement::Decision& decision) {
+        return std::pair(decision, decision.PlacedReplicas() + decision.unplaced_replicas);
+      });
 }
 
 }  // namespace mck8s::scheduler

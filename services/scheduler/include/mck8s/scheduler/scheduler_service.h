@@ -72,6 +72,12 @@ class SchedulerService final : public v1::Scheduler::Service {
   // changed anything (ABORTED on a conflict, UNAVAILABLE otherwise).
   absl::StatusOr<bool> Persist(kubeapi::Object object, const placement::Decision& decision,
                                int64_t requested);
+  // What Place, Offload and Burst share: convert the request, read the
+  // workload unless it is a dry run, decide with `decide(converted,
+  // commit)`, answer, and persist the (decision, requested replicas) pair
+  // `record(converted, decision)` makes of the decision.
+  template <typename Request, typename Response, typename Decide, typename Record>
+  grpc::Status Serve(const Request& request, Response* response, Decide decide, Record record);
 
   Placer& placer_;
   kubeapi::Client* management_;
