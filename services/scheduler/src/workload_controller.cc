@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mck8s/base/status_macros.h"
 #include "mck8s/base/strings.h"
 #include "mck8s/kubeapi/errors.h"
 #include "mck8s/runtime/log.h"
@@ -149,7 +150,29 @@ absl::Status WorkloadController::DeleteMemberObjects(const Object& object,
   return absl::OkStatus();
 }
 
+absl::Status WorkloadController::SweepUnlessClean(const Object& object,
+                                                  const std::set<std::string>& keep,
+                                                  bool never_decided) {
+  std::vector<std::string> members = members_.Names();
+  std::sort(members.begin(), members.end());
+  Sweep sweep{keep, std::move(members)};
+  const std::string key = object.key().String();
+  {
+    absl::MutexLock lock(&swept_mu_);
+    auto it = swept_.find(key);
+    if (it != swept_.end() && it->second == sweep) return absl::OkStatus();
+  }
+  if (!never_decided) MCK8S_RETURN_IF_ERROR(DeleteMemberObjects(object, keep));
+  absl::MutexLock lock(&swept_mu_);
+  swept_[key] = std::move(sweep);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Result> WorkloadController::Finalize(Object& object) {
+  {
+    absl::MutexLock lock(&swept_mu_);
+    swept_.erase(object.key().String());
+  }
   if (absl::Status s = DeleteMemberObjects(object, {}); !s.ok()) return s;
   placer_.Forget({kind_, std::string(object.namespace_name()), std::string(object.name())});
   if (!object.HasFinalizer(kFinalizer)) return Result{};
@@ -207,11 +230,18 @@ absl::StatusOr<Result> WorkloadController::Reconcile(const kubeapi::ObjectKey& k
     gone.SetNamespace(key.ns);
     gone.SetName(key.name);
     placer_.Forget({kind_, key.ns, key.name});
+    {
+      absl::MutexLock lock(&swept_mu_);
+      swept_.erase(gone.key().String());
+    }
     if (absl::Status s = DeleteMemberObjects(gone, {}); !s.ok()) return s;
     return Result{};
   }
   Object object = *std::move(got);
   if (object.IsBeingDeleted()) return Finalize(object);
+  const rapidjson::Value* initial_status = object.status();
+  const bool never_decided = initial_status == nullptr ||
+                             (initial_status->IsObject() && initial_status->MemberCount() == 0);
   if (!object.HasFinalizer(kFinalizer)) {
     object.AddFinalizer(kFinalizer);
     absl::StatusOr<Object> updated = management_.Update(gvr, object);
@@ -363,7 +393,7 @@ absl::StatusOr<Result> WorkloadController::Reconcile(const kubeapi::ObjectKey& k
       ready_total += p.ready_replicas;
     }
   }
-  if (absl::Status s = DeleteMemberObjects(object, keep); !s.ok()) {
+  if (absl::Status s = SweepUnlessClean(object, keep, never_decided); !s.ok()) {
     failures.push_back(std::string(s.message()));
   }
 

@@ -44,11 +44,14 @@
 #ifndef MCK8S_SCHEDULER_WORKLOAD_CONTROLLER_H_
 #define MCK8S_SCHEDULER_WORKLOAD_CONTROLLER_H_
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "mck8s/kubeapi/client.h"
 #include "mck8s/kubeapi/controller.h"
@@ -100,6 +103,16 @@ class WorkloadController {
   // those in `keep`; errors name the clusters that failed.
   absl::Status DeleteMemberObjects(const kubeapi::Object& object,
                                    const std::set<std::string>& keep);
+  // DeleteMemberObjects for a reconcile, skipped when this process already
+  // swept the workload with the same `keep` and the same member clusters:
+  // only this process writes member objects, and only to kept clusters, so
+  // nothing can have appeared elsewhere since. A restarted process sweeps
+  // every workload once, which removes what a crash left behind.
+  // `never_decided`: the workload had no status at all when the reconcile
+  // began; decisions are recorded in status before any member is touched,
+  // so no member can hold one of its objects and the sweep is skipped.
+  absl::Status SweepUnlessClean(const kubeapi::Object& object, const std::set<std::string>& keep,
+                                bool never_decided);
   absl::StatusOr<kubeapi::Result> MarkInvalid(kubeapi::Object& object, const absl::Status& error,
                                               absl::Duration retry);
   absl::StatusOr<kubeapi::Result> WriteStatus(const kubeapi::Object& before,
@@ -113,6 +126,15 @@ class WorkloadController {
   const WorkloadControllerOptions options_;
   kubeapi::Informer informer_;
   kubeapi::Controller controller_;
+
+  struct Sweep {
+    std::set<std::string> keep;
+    std::vector<std::string> members;
+    bool operator==(const Sweep&) const = default;
+  };
+  absl::Mutex swept_mu_;
+  // Workload key -> its last complete sweep.
+  std::map<std::string, Sweep> swept_ ABSL_GUARDED_BY(swept_mu_);
 };
 
 }  // namespace mck8s::scheduler
