@@ -3,8 +3,8 @@
 //
 //   bench-scheduler [clusters] [nodes-per-cluster] [place-seconds]
 //                   [place-threads] [mcds] [steady-mcds] [steady-rate]
-//                   [loaded-mcds]
-//                   (defaults 100 50 10 4 1000 200 20 50)
+//                   [loaded-mcds] [kube-api-qps]
+//                   (defaults 100 50 10 4 1000 200 20 50 200)
 //
 // 1. starts mck8s-sim with a generated fleet (`clusters` members x `nodes`
 //    workers), mck8s-metrics-gateway on it and mck8s-scheduler fed by the
@@ -226,7 +226,7 @@ struct Fleet {
     }
   }
 
-  bool Start(int clusters, int nodes) {
+  bool Start(int clusters, int nodes, const std::string& kube_api_qps) {
     kubeconfig = dir.File("kubeconfig");
     sim.emplace(Process::Start({BinaryPath("mck8s-sim"), "--generate-clusters",
                                 std::to_string(clusters), "--generate-nodes", std::to_string(nodes),
@@ -249,7 +249,10 @@ struct Fleet {
     scheduler.emplace(Process::Start(
         {BinaryPath("mck8s-scheduler"), "--kubeconfig", kubeconfig,
          "--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0",
-         "--grpc-bind-address=127.0.0.1:0", "--cluster-state-address", state_address}));
+         "--grpc-bind-address=127.0.0.1:0", "--cluster-state-address", state_address,
+         "--kube-api-qps", kube_api_qps,
+         absl::StrCat("--kube-api-burst=",
+                      std::max(1, static_cast<int>(2 * std::atof(kube_api_qps.c_str()))))}));
     started = WaitForStarted(*scheduler, absl::Seconds(60));
     if (!started) {
       std::cerr << "bench-scheduler: the scheduler did not start: " << scheduler->Stderr() << "\n";
@@ -429,11 +432,14 @@ int main(int argc, char** argv) {
   const int steady_mcds = argc > 6 ? std::atoi(argv[6]) : 200;
   const double steady_rate = argc > 7 ? std::atof(argv[7]) : 20;
   const int loaded_mcds = argc > 8 ? std::atoi(argv[8]) : 50;
+  // The scheduler's client-side limit per API server (its --kube-api-qps).
+  const std::string kube_api_qps = argc > 9 ? argv[9] : "200";
 
   Fleet fleet;
   const absl::Time start = absl::Now();
-  if (!fleet.Start(clusters, nodes)) return 1;
+  if (!fleet.Start(clusters, nodes, kube_api_qps)) return 1;
   std::printf("fleet: %d clusters x %d nodes\n", clusters, nodes);
+  std::printf("scheduler_kube_api_qps: %s requests/s\n", kube_api_qps.c_str());
   std::printf("fleet_start_to_scheduler_ready: %.2f s\n",
               absl::ToDoubleSeconds(absl::Now() - start));
   std::fflush(stdout);

@@ -67,6 +67,11 @@ void RegisterServiceFlags(const ServiceSpec& spec, FlagSet& flags,
                   "Namespace holding the member clusters' kubeconfig Secrets.");
   flags.AddDuration("shutdown-grace-period", &options.shutdown_grace_period,
                     "How long in-flight gRPC calls may run after SIGTERM.");
+  flags.AddDouble("kube-api-qps", &options.kube_api_qps,
+                  "Requests per second this service may send to each Kubernetes API server "
+                  "(the management cluster and every member); 0 or less: no limit.");
+  flags.AddInt("kube-api-burst", &options.kube_api_burst,
+               "Requests this service may send at once above --kube-api-qps.");
 }
 
 ServiceRuntime::ServiceRuntime(const ServiceSpec& spec, const ServiceOptions& options,

@@ -30,8 +30,8 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(runtime::ServiceRun
                                                              const kubeapi::RestConfig& config) {
   std::unique_ptr<Scheduler> s(new Scheduler());
   kubeapi::ClientOptions client_options;
-  client_options.qps = 200;
-  client_options.burst = 400;
+  client_options.qps = options.kube_api_qps;
+  client_options.burst = static_cast<int>(options.kube_api_burst);
   // Informers and controllers retry on their own schedules; a request that
   // retried for long would only delay shutdown.
   client_options.max_retries = 3;

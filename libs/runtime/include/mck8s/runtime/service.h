@@ -32,6 +32,7 @@
 #ifndef MCK8S_RUNTIME_SERVICE_H_
 #define MCK8S_RUNTIME_SERVICE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -78,6 +79,10 @@ struct ServiceOptions {
   std::string watch_namespace;
   std::string fleet_namespace = "mck8s-system";
   absl::Duration shutdown_grace_period = absl::Seconds(10);
+  // Client-side rate limit of the requests to each Kubernetes API server
+  // (requests per second and burst); qps <= 0 disables it.
+  double kube_api_qps = 200;
+  int64_t kube_api_burst = 400;
 };
 
 // Registers the shared flags on `flags`, writing into `options`.
