@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mck8s/base/status_macros.h"
 #include "mck8s/base/strings.h"
 #include "mck8s/kubeapi/errors.h"
 #include "mck8s/runtime/grpc_server.h"
@@ -175,16 +176,30 @@ int32_t ClampInt32(int64_t value) {
 
 grpc::Status ToGrpc(const absl::Status& status) { return runtime::ToGrpcStatus(status); }
 
+// The fields Place, Offload and Burst requests start with: the workload
+// and what one replica needs.
+template <typename Proto, typename Request>
+absl::Status ConvertWorkloadAndReplica(const Proto& request, Request& out) {
+  MCK8S_ASSIGN_OR_RETURN(out.workload, ConvertWorkload(request.workload()));
+  MCK8S_ASSIGN_OR_RETURN(out.replica, ConvertReplica(request.replica()));
+  return absl::OkStatus();
+}
+
+// The fields they end with: constraints, the current placement, explain.
+template <typename Proto, typename Request>
+absl::Status ConvertConstraintsAndCurrent(const Proto& request, Request& out) {
+  MCK8S_ASSIGN_OR_RETURN(out.constraints,
+                         ConvertConstraints(request.constraints(), request.has_constraints()));
+  out.current_placement = ConvertCurrent(request.current_placement());
+  out.explain = request.explain();
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<placement::PlaceRequest> FromProto(const v1::PlaceRequest& request) {
   placement::PlaceRequest out;
-  absl::StatusOr<placement::WorkloadKey> workload = ConvertWorkload(request.workload());
-  if (!workload.ok()) return workload.status();
-  out.workload = *std::move(workload);
-  absl::StatusOr<placement::ReplicaRequirements> replica = ConvertReplica(request.replica());
-  if (!replica.ok()) return replica.status();
-  out.replica = *std::move(replica);
+  MCK8S_RETURN_IF_ERROR(ConvertWorkloadAndReplica(request, out));
   switch (request.replica_count_case()) {
     case v1::PlaceRequest::kReplicasPerLocation:
       out.replica_count = placement::ReplicasPerLocation{request.replicas_per_location()};
@@ -222,57 +237,32 @@ absl::StatusOr<placement::PlaceRequest> FromProto(const v1::PlaceRequest& reques
       return Invalid("policy", absl::StrCat("unknown value ", request.policy()));
   }
   out.number_of_locations = request.number_of_locations();
-  absl::StatusOr<placement::ClusterConstraints> constraints =
-      ConvertConstraints(request.constraints(), request.has_constraints());
-  if (!constraints.ok()) return constraints.status();
-  out.constraints = *std::move(constraints);
+  MCK8S_RETURN_IF_ERROR(ConvertConstraintsAndCurrent(request, out));
   out.preferred_clusters.assign(request.preferred_clusters().begin(),
                                 request.preferred_clusters().end());
-  out.current_placement = ConvertCurrent(request.current_placement());
   out.allow_cloud = true;
-  out.explain = request.explain();
   if (absl::Status s = placement::ValidatePlaceRequest(out); !s.ok()) return s;
   return out;
 }
 
 absl::StatusOr<placement::OffloadRequest> FromProto(const v1::OffloadRequest& request) {
   placement::OffloadRequest out;
-  absl::StatusOr<placement::WorkloadKey> workload = ConvertWorkload(request.workload());
-  if (!workload.ok()) return workload.status();
-  out.workload = *std::move(workload);
+  MCK8S_RETURN_IF_ERROR(ConvertWorkloadAndReplica(request, out));
   out.from_cluster = request.from_cluster();
   out.replicas = request.replicas();
-  absl::StatusOr<placement::ReplicaRequirements> replica = ConvertReplica(request.replica());
-  if (!replica.ok()) return replica.status();
-  out.replica = *std::move(replica);
-  out.current_placement = ConvertCurrent(request.current_placement());
-  absl::StatusOr<placement::ClusterConstraints> constraints =
-      ConvertConstraints(request.constraints(), request.has_constraints());
-  if (!constraints.ok()) return constraints.status();
-  out.constraints = *std::move(constraints);
+  MCK8S_RETURN_IF_ERROR(ConvertConstraintsAndCurrent(request, out));
   out.allow_cloud = request.allow_cloud();
-  out.explain = request.explain();
   if (absl::Status s = placement::ValidateOffloadRequest(out); !s.ok()) return s;
   return out;
 }
 
 absl::StatusOr<placement::BurstRequest> FromProto(const v1::BurstRequest& request) {
   placement::BurstRequest out;
-  absl::StatusOr<placement::WorkloadKey> workload = ConvertWorkload(request.workload());
-  if (!workload.ok()) return workload.status();
-  out.workload = *std::move(workload);
+  MCK8S_RETURN_IF_ERROR(ConvertWorkloadAndReplica(request, out));
   out.near_cluster = request.near_cluster();
   out.replicas = request.replicas();
-  absl::StatusOr<placement::ReplicaRequirements> replica = ConvertReplica(request.replica());
-  if (!replica.ok()) return replica.status();
-  out.replica = *std::move(replica);
-  out.current_placement = ConvertCurrent(request.current_placement());
-  absl::StatusOr<placement::ClusterConstraints> constraints =
-      ConvertConstraints(request.constraints(), request.has_constraints());
-  if (!constraints.ok()) return constraints.status();
-  out.constraints = *std::move(constraints);
+  MCK8S_RETURN_IF_ERROR(ConvertConstraintsAndCurrent(request, out));
   out.allow_cloud = request.allow_cloud();
-  out.explain = request.explain();
   if (absl::Status s = placement::ValidateBurstRequest(out); !s.ok()) return s;
   return out;
 }
