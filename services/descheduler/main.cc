@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       .description = "mck8s-descheduler: moves replicas back to preferred clusters when room returns and away from clusters where they stay pending or that became unreachable.",
       .uses_cluster_state = true,
       .uses_scheduler = true,
+      .register_flags = nullptr,  // no flags of its own
   };
   return mck8s::service::RunControllerMain(
       argc, argv, spec,

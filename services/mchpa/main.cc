@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       .description = "mck8s-mchpa: scales MultiClusterDeployments with the Kubernetes HPA algorithm over metrics aggregated across member clusters.",
       .uses_cluster_state = true,
       .uses_scheduler = true,
+      .register_flags = nullptr,  // no flags of its own
   };
   return mck8s::service::RunControllerMain(
       argc, argv, spec,

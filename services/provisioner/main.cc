@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       .description = "mck8s-provisioner: creates, scales and removes cloud clusters through Cluster API when replicas cannot be placed on the fleet.",
       .uses_cluster_state = true,
       .uses_scheduler = true,
+      .register_flags = nullptr,  // no flags of its own
   };
   return mck8s::service::RunControllerMain(
       argc, argv, spec,

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
           "serves the Scheduler gRPC API.",
       .uses_cluster_state = true,
       .uses_scheduler = false,
+      .register_flags = nullptr,  // no flags of its own
   };
   // Outlives the runtime (which serves its gRPC service until shutdown).
   std::unique_ptr<mck8s::scheduler::Scheduler> scheduler;

@@ -7,6 +7,7 @@
 #include "mck8s/gateway/prometheus.h"
 #include "mck8s/gateway/rtt.h"
 #include "mck8s/gateway/run.h"
+#include "mck8s/runtime/service.h"
 
 namespace mck8s::gateway {
 namespace {
@@ -247,22 +248,21 @@ TEST_CASE("RTT layers replace pair by pair") {
   CHECK(combined.at({"c", "b"}).rtt_ms() == 3);
 }
 
-TEST_CASE("the command line splits into the gateway's flags and the shared ones") {
+TEST_CASE("the gateway's flags parse in one pass with the shared ones") {
   const char* argv[] = {"gw",         "--kubeconfig", "/k",     "--collection-interval=2s",
                         "--rtt-file", "/r.yaml",      "--help", "--unreachable-after",
                         "9s"};
-  SplitArguments split = SplitGatewayArguments(9, argv);
-  CHECK(split.gateway == std::vector<std::string>{"gw", "--collection-interval=2s", "--rtt-file",
-                                                  "/r.yaml", "--unreachable-after", "9s"});
-  CHECK(split.shared == std::vector<std::string>{"gw", "--kubeconfig", "/k", "--help"});
-
+  runtime::ServiceOptions shared;
   GatewayOptions options;
   SerfRttOptions serf;
+  runtime::ServiceSpec spec;
+  spec.component = "metrics-gateway";
   runtime::FlagSet flags("gw", "");
+  runtime::RegisterServiceFlags(spec, flags, shared);
   RegisterGatewayFlags(flags, options, serf);
-  std::vector<const char*> gateway_argv;
-  for (const std::string& arg : split.gateway) gateway_argv.push_back(arg.c_str());
-  REQUIRE(flags.Parse(static_cast<int>(gateway_argv.size()), gateway_argv.data()).ok());
+  REQUIRE(flags.Parse(9, argv).ok());
+  CHECK(shared.kubeconfig == "/k");
+  CHECK(flags.help_requested());
   CHECK(options.collection_interval == absl::Seconds(2));
   CHECK(options.unreachable_after == absl::Seconds(9));
   CHECK(options.rtt_file == "/r.yaml");

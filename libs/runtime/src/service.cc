@@ -149,6 +149,7 @@ int RunServiceMain(int argc, char** argv, const ServiceSpec& spec,
   ServiceOptions options;
   FlagSet flags(spec.binary, spec.description);
   RegisterServiceFlags(spec, flags, options);
+  if (spec.register_flags) spec.register_flags(flags);
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << spec.binary << ": " << parsed.message() << "\n"
               << "Run '" << spec.binary << " --help' for usage.\n";

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -12,36 +13,6 @@
 #include "mck8s/service/controller_main.h"
 
 namespace mck8s::gateway {
-
-namespace {
-
-constexpr const char* kGatewayFlags[] = {
-    "collection-interval",
-    "unreachable-after",
-    "request-timeout",
-    "batch-window",
-    "metrics-api-recheck",
-    "poll-workers",
-    "rtt-file",
-    "rtt-configmap",
-    "prometheus-cluster-receive-query",
-    "prometheus-cluster-transmit-query",
-    "prometheus-pod-receive-query",
-    "prometheus-pod-cpu-query",
-    "member-qps",
-    "serf-rpc-address",
-    "serf-timeout",
-    "watch-idle-timeout",
-};
-
-bool IsGatewayFlag(std::string_view name) {
-  for (const char* flag : kGatewayFlags) {
-    if (name == flag) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 void RegisterGatewayFlags(runtime::FlagSet& flags, GatewayOptions& options, SerfRttOptions& serf) {
   flags.AddDuration("collection-interval", &options.collection_interval,
@@ -97,33 +68,6 @@ void RegisterGatewayFlags(runtime::FlagSet& flags, GatewayOptions& options, Serf
                     "Deadline of the connection to the Serf agent and of each call.");
 }
 
-SplitArguments SplitGatewayArguments(int argc, const char* const* argv) {
-  SplitArguments split;
-  const std::string program = argc > 0 ? argv[0] : "mck8s-metrics-gateway";
-  split.gateway.push_back(program);
-  split.shared.push_back(program);
-  bool flags_ended = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (flags_ended || arg == "--" || arg.substr(0, 2) != "--") {
-      flags_ended |= arg == "--";
-      split.shared.emplace_back(arg);
-      continue;
-    }
-    std::string_view name = arg.substr(2);
-    const size_t equals = name.find('=');
-    const bool inline_value = equals != std::string_view::npos;
-    if (inline_value) name = name.substr(0, equals);
-    if (!IsGatewayFlag(name)) {
-      split.shared.emplace_back(arg);
-      continue;
-    }
-    split.gateway.emplace_back(arg);
-    if (!inline_value && i + 1 < argc) split.gateway.emplace_back(argv[++i]);
-  }
-  return split;
-}
-
 namespace {
 
 // A member cluster holds about sixteen descriptors (four connections, each
@@ -146,26 +90,6 @@ void RaiseOpenFileLimit() {
 int RunGatewayMain(int argc, char** argv) {
   GatewayOptions options;
   SerfRttOptions serf_options;
-  runtime::FlagSet flags("mck8s-metrics-gateway", "");
-  RegisterGatewayFlags(flags, options, serf_options);
-  SplitArguments split = SplitGatewayArguments(argc, argv);
-  std::vector<const char*> gateway_argv;
-  for (const std::string& arg : split.gateway) gateway_argv.push_back(arg.c_str());
-  if (absl::Status parsed = flags.Parse(static_cast<int>(gateway_argv.size()), gateway_argv.data());
-      !parsed.ok()) {
-    std::cerr << "mck8s-metrics-gateway: " << parsed.message() << "\n"
-              << "Run 'mck8s-metrics-gateway --help' for usage.\n";
-    return 2;
-  }
-  options.member_client_options.burst =
-      std::max(1, static_cast<int>(options.member_client_options.qps * 2));
-  bool help = false;
-  for (const std::string& arg : split.shared) help |= arg == "--help" || arg == "-h";
-
-  std::vector<char*> shared_argv;
-  for (std::string& arg : split.shared) shared_argv.push_back(arg.data());
-  shared_argv.push_back(nullptr);
-
   const runtime::ServiceSpec spec{
       .component = "metrics-gateway",
       .binary = "mck8s-metrics-gateway",
@@ -174,21 +98,27 @@ int RunGatewayMain(int argc, char** argv) {
           "cluster into one cluster-state feed served over the ClusterState gRPC API.",
       .uses_cluster_state = false,
       .uses_scheduler = false,
+      .register_flags =
+          [&](runtime::FlagSet& flags) { RegisterGatewayFlags(flags, options, serf_options); },
   };
-  // Built in init and used until the process exits: they outlive the
-  // runtime, which RunControllerMain destroys before returning.
-  if (const char* key = std::getenv("SERF_RPC_AUTH")) serf_options.auth_key = key;
-  SerfRttSource serf(serf_options);
-  options.measured_rtt = &serf;
+  // Built in init, once the flags are parsed, and used until the process
+  // exits: they outlive the runtime, which RunControllerMain destroys
+  // before returning.
+  std::unique_ptr<SerfRttSource> serf;
   std::unique_ptr<kubeapi::Client> management;
   std::unique_ptr<Feed> feed;
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<ClusterStateService> service;
   const int code = service::RunControllerMain(
-      static_cast<int>(shared_argv.size()) - 1, shared_argv.data(), spec,
+      argc, argv, spec,
       [&](runtime::ServiceRuntime& rt, const runtime::ServiceOptions& shared,
           const kubeapi::RestConfig& config) -> absl::Status {
         RaiseOpenFileLimit();
+        options.member_client_options.burst =
+            std::max(1, static_cast<int>(options.member_client_options.qps * 2));
+        if (const char* key = std::getenv("SERF_RPC_AUTH")) serf_options.auth_key = key;
+        serf = std::make_unique<SerfRttSource>(serf_options);
+        options.measured_rtt = serf.get();
         kubeapi::ClientOptions client_options;
         client_options.metrics = &rt.registry();
         client_options.user_agent = "mck8s-metrics-gateway";
@@ -218,16 +148,6 @@ int RunGatewayMain(int argc, char** argv) {
         runtime::log::Info("cluster-state feed", {{"incarnation", feed->incarnation()}});
         return gateway->Start();
       });
-  if (help && code == 0) {
-    // Only the flag list: the shared usage above already has the synopsis
-    // and --help.
-    std::string usage = flags.Usage();
-    const size_t list = usage.find("Flags:\n");
-    if (list != std::string::npos) usage = usage.substr(list + 7);
-    const size_t help_flag = usage.find("  -h, --help");
-    if (help_flag != std::string::npos) usage.resize(help_flag);
-    std::cout << "\nFlags of the metrics-gateway itself:\n" << usage;
-  }
   return code;
 }
 

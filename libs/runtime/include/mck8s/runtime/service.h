@@ -57,6 +57,9 @@ struct ServiceSpec {
   // Which peers the service reaches, and so which address flags it takes.
   bool uses_cluster_state = false;  // --cluster-state-address
   bool uses_scheduler = false;      // --scheduler-address
+  // Registers the service's own flags beside the shared ones, so one parse
+  // and one --help cover both; null when it has none.
+  std::function<void(FlagSet&)> register_flags;
 };
 
 // The flags every service shares (controller-runtime's names where it has
@@ -86,15 +89,15 @@ struct ServiceOptions {
 };
 
 // Registers the shared flags on `flags`, writing into `options`.
-void RegisterServiceFlags(const ServiceSpec& spec, FlagSet& flags,
-                          ServiceOptions& options);
+void RegisterServiceFlags(const ServiceSpec& spec, FlagSet& flags, ServiceOptions& options);
 
 // The running parts every service has. Built by RunServiceMain; `init`
 // adds to it before Start().
 class ServiceRuntime {
  public:
-  static absl::StatusOr<std::unique_ptr<ServiceRuntime>> Create(
-      const ServiceSpec& spec, const ServiceOptions& options, Registry& registry);
+  static absl::StatusOr<std::unique_ptr<ServiceRuntime>> Create(const ServiceSpec& spec,
+                                                                const ServiceOptions& options,
+                                                                Registry& registry);
   ~ServiceRuntime();
 
   Registry& registry() { return registry_; }
@@ -120,8 +123,7 @@ class ServiceRuntime {
   int grpc_port() const;
 
  private:
-  ServiceRuntime(const ServiceSpec& spec, const ServiceOptions& options,
-                 Registry& registry);
+  ServiceRuntime(const ServiceSpec& spec, const ServiceOptions& options, Registry& registry);
 
   ServiceSpec spec_;
   ServiceOptions options_;
@@ -139,8 +141,7 @@ using ServiceInit =
     std::function<absl::Status(ServiceRuntime& runtime, const ServiceOptions& options)>;
 
 // The whole life of a service process; returns its exit status.
-int RunServiceMain(int argc, char** argv, const ServiceSpec& spec,
-                   const ServiceInit& init);
+int RunServiceMain(int argc, char** argv, const ServiceSpec& spec, const ServiceInit& init);
 
 }  // namespace mck8s::runtime
 

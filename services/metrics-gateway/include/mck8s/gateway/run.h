@@ -7,7 +7,8 @@
 // health and reflection, graceful shutdown) plus the gateway's own flags,
 // the Gateway collector, the Feed and the ClusterState service.
 //
-// The gateway's flags are listed by `--help` after the shared ones. /readyz
+// The gateway's flags are parsed and listed by `--help` with the shared
+// ones (ServiceSpec::register_flags). /readyz
 // turns ready with the first snapshot (check `first-snapshot`).
 //
 // Usage (the whole main):
@@ -16,9 +17,6 @@
 
 #ifndef MCK8S_GATEWAY_RUN_H_
 #define MCK8S_GATEWAY_RUN_H_
-
-#include <string>
-#include <vector>
 
 #include "mck8s/gateway/gateway.h"
 #include "mck8s/gateway/serf_rtt.h"
@@ -30,15 +28,6 @@ namespace mck8s::gateway {
 // `serf` (the Serf RTT source's settings; its auth key comes from the
 // SERF_RPC_AUTH environment variable, as for the serf CLI).
 void RegisterGatewayFlags(runtime::FlagSet& flags, GatewayOptions& options, SerfRttOptions& serf);
-
-// Splits a command line into the arguments of the gateway's own flags
-// (`--name=value` or `--name value`) and the rest (the program name first
-// in both).
-struct SplitArguments {
-  std::vector<std::string> gateway;
-  std::vector<std::string> shared;
-};
-SplitArguments SplitGatewayArguments(int argc, const char* const* argv);
 
 int RunGatewayMain(int argc, char** argv);
 
