@@ -576,7 +576,7 @@ TEST_CASE("the binary is ready after the first sync and serves the feed and its 
   CHECK(gateway.Wait(absl::Seconds(20)) == std::optional<int>(0));
 }
 
-TEST_CASE("--help lists the gateway's own flags after the shared ones") {
+TEST_CASE("--help lists the gateway's own flags with the shared ones") {
   mck8s::testing::CommandResult help =
       mck8s::testing::RunCommand({BinaryPath("mck8s-metrics-gateway"), "--help"});
   CHECK(help.exit_code == 0);
