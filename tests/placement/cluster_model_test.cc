@@ -18,7 +18,7 @@ TEST_CASE("cluster model: sorted, indexed, RTT by distance", "[placement][model]
   CHECK(model->revision() == 7);
   REQUIRE(model->size() == 6);
   std::vector<std::string> names;
-  for (const Cluster& cluster : model->clusters()) names.push_back(cluster.name);
+  for (ClusterIndex i = 0; i < model->size(); ++i) names.push_back(model->cluster(i).name);
   CHECK(names ==
         std::vector<std::string>{"grenoble", "lille", "luxembourg", "nancy", "nantes", "rennes"});
   const ClusterIndex rennes = *model->Find("rennes");
@@ -38,6 +38,42 @@ TEST_CASE("cluster model: sorted, indexed, RTT by distance", "[placement][model]
   CHECK_FALSE(model->Rtt(rennes, rennes).has_value());  // unknown, never zero
   CHECK(model->any_cloud());
   CHECK_FALSE(model->any_cluster_taints());
+}
+
+Cluster WithNodes(std::string name, std::vector<Node> nodes) {
+  Cluster cluster;
+  cluster.name = std::move(name);
+  cluster.nodes = std::move(nodes);
+  return cluster;
+}
+
+TEST_CASE("cluster model: prepared clusters are shared between models", "[placement][model]") {
+  absl::StatusOr<PreparedCluster> b = PreparedCluster::Prepare(
+      WithNodes("b", {Worker("b-2", 4000, 8 * kGi), Worker("b-1", 2000, 4 * kGi)}), 0);
+  absl::StatusOr<PreparedCluster> a =
+      PreparedCluster::Prepare(WithNodes("a", {Worker("a-1", 1000, 2 * kGi)}), 1);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(b->get().nodes.front().name == "b-1");  // sorted once, when prepared
+  const std::vector<RttEntry> rtt = {{"a", "b", 3.0}, {"b", "a", 3.5}};
+  auto first = ClusterModel::CreateFromPrepared(1, {*b, *a}, rtt);
+  auto second = ClusterModel::CreateFromPrepared(2, {*a, *b}, rtt);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  // Indexed by name whatever the order given, and the same cluster object.
+  CHECK((*first)->cluster(0).name == "a");
+  CHECK(&(*first)->cluster(1) == &(*second)->cluster(1));
+  CHECK((*second)->Rtt(1, 0) == 3.5);
+  CHECK((*first)->fit_index(1).plain_nodes == 2);
+
+  absl::StatusOr<std::shared_ptr<const ClusterModel>> repeated =
+      ClusterModel::CreateFromPrepared(3, {*a, *b, *a}, rtt);
+  REQUIRE_FALSE(repeated.ok());
+  CHECK(repeated.status().message() == "clusters[2].name: repeated cluster \"a\"");
+  absl::StatusOr<PreparedCluster> invalid =
+      PreparedCluster::Prepare(WithNodes("c", {Worker("", 1000, kGi)}), 4);
+  REQUIRE_FALSE(invalid.ok());
+  CHECK(invalid.status().message() == "clusters[4].nodes[0].name: must not be empty");
 }
 
 TEST_CASE("cluster model: fit index over plain nodes", "[placement][model]") {

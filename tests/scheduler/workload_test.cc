@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -254,6 +255,128 @@ TEST_CASE("cluster state: deltas change, remove and add clusters and RTTs", "[sc
   // A delta for another base is refused.
   delta.set_base_revision(7);
   CHECK(ApplySnapshotDelta(8, delta, snapshot).code() == absl::StatusCode::kFailedPrecondition);
+}
+
+// The figures a decision reads, for comparing two models of one snapshot.
+std::string Describe(const placement::ClusterModel& model) {
+  std::ostringstream out;
+  out << "revision " << model.revision() << "\n";
+  for (placement::ClusterIndex i = 0; i < model.size(); ++i) {
+    const placement::Cluster& c = model.cluster(i);
+    out << c.name << " " << placement::HealthName(model.health(i)) << " "
+        << (model.kind(i) == placement::ClusterKind::kCloud ? "cloud" : "fog") << " "
+        << model.receive_rate(i) << " taints " << c.taints.size() << "\n";
+    for (const placement::Node& n : c.nodes) {
+      out << "  " << n.name << " " << n.free.cpu_millis << " " << n.free.memory_bytes << " "
+          << n.free.pods << " " << n.schedulable << " labels " << n.labels.size() << "\n";
+    }
+    for (const placement::WorkloadStats& w : c.workloads) {
+      out << "  " << w.workload.String() << " " << w.ready_replicas << "\n";
+    }
+    const placement::ClusterFitIndex& fit = model.fit_index(i);
+    out << "  fit " << fit.plain_cpu_millis << " " << fit.plain_memory_bytes << " "
+        << fit.plain_pods << " " << fit.plain_nodes << "\n";
+    for (const placement::Neighbour& n : model.NeighboursByRtt(i)) {
+      out << "  -> " << model.cluster(n.cluster).name << " " << n.rtt_ms << "\n";
+    }
+  }
+  return out.str();
+}
+
+TEST_CASE("cluster state: a followed feed gives the model of its snapshot", "[scheduler][unit]") {
+  v1::Snapshot snapshot = testing::SnapshotFromTestbed(testing::FogGuruTestbed(), "one");
+  snapshot.set_revision(1);
+  const v1::Snapshot initial = snapshot;
+  ModelFollower follower;
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> model = follower.Reset(snapshot);
+  REQUIRE(model.ok());
+  CHECK(Describe(**model) == Describe(**SnapshotToModel(snapshot)));
+
+  // Random deltas: change a cluster's free room and health, remove one,
+  // bring one back, change and remove RTTs. After every event the model
+  // equals the one converted from scratch.
+  std::mt19937 random(20261125);
+  uint64_t revision = 1;
+  for (int step = 0; step < 200; ++step) {
+    v1::SnapshotDelta delta;
+    delta.set_base_revision(revision);
+    const v1::Snapshot& held = follower.snapshot();
+    const int pick = static_cast<int>(random() % held.clusters_size());
+    switch (random() % 4) {
+      case 0: {
+        v1::ClusterStatus changed = held.clusters(pick);
+        for (v1::NodeStatus& node : *changed.mutable_nodes()) {
+          node.mutable_free()->set_cpu_millis(random() % 4000);
+          node.set_free_pods(random() % 20);
+        }
+        changed.mutable_health()->set_state(random() % 2 ? v1::HEALTH_STATE_READY
+                                                         : v1::HEALTH_STATE_DEGRADED);
+        *delta.add_changed_clusters() = changed;
+        break;
+      }
+      case 1:
+        if (held.clusters_size() > 2) {
+          delta.add_removed_clusters(held.clusters(pick).identity().name());
+        }
+        break;
+      case 2:
+        // Back from the initial snapshot (a no-op change when present).
+        *delta.add_changed_clusters() = initial.clusters(random() % initial.clusters_size());
+        for (const v1::RttEntry& e : initial.rtt()) *delta.add_changed_rtt() = e;
+        break;
+      case 3:
+        if (held.rtt_size() > 0) {
+          const v1::RttEntry& e = held.rtt(random() % held.rtt_size());
+          if (random() % 2) {
+            v1::ClusterPair* gone = delta.add_removed_rtt();
+            gone->set_from_cluster(e.from_cluster());
+            gone->set_to_cluster(e.to_cluster());
+          } else {
+            v1::RttEntry* changed = delta.add_changed_rtt();
+            *changed = e;
+            changed->set_rtt_ms(1 + random() % 100);
+          }
+        }
+        break;
+    }
+    ++revision;
+    model = follower.Apply(revision, delta);
+    INFO("step " << step);
+    REQUIRE(model.ok());
+    CHECK((*model)->revision() == revision);
+    absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> fresh =
+        SnapshotToModel(follower.snapshot());
+    REQUIRE(fresh.ok());
+    REQUIRE(Describe(**model) == Describe(**fresh));
+  }
+
+  // A rejected cluster stops models until an event replaces it.
+  v1::SnapshotDelta bad;
+  bad.set_base_revision(revision);
+  v1::ClusterStatus broken = initial.clusters(1);
+  broken.mutable_identity()->add_taints()->set_key("k");
+  *bad.add_changed_clusters() = broken;
+  model = follower.Apply(++revision, bad);
+  REQUIRE_FALSE(model.ok());
+  CHECK(absl::StrContains(model.status().message(), ".identity.taints[0].effect"));
+  v1::SnapshotDelta unrelated;
+  unrelated.set_base_revision(revision);
+  *unrelated.add_changed_clusters() = initial.clusters(0);
+  model = follower.Apply(++revision, unrelated);
+  CHECK_FALSE(model.ok());
+  v1::SnapshotDelta repaired;
+  repaired.set_base_revision(revision);
+  *repaired.add_changed_clusters() = initial.clusters(1);
+  model = follower.Apply(++revision, repaired);
+  REQUIRE(model.ok());
+  CHECK(Describe(**model) == Describe(**SnapshotToModel(follower.snapshot())));
+
+  // Out of step: refused, and nothing changes.
+  v1::SnapshotDelta stale;
+  stale.set_base_revision(revision - 1);
+  CHECK(follower.Apply(revision + 1, stale).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK(follower.snapshot().revision() == revision);
 }
 
 TEST_CASE("grpc conversions: requests and errors naming the field", "[scheduler][unit]") {

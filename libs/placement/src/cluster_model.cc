@@ -108,55 +108,94 @@ std::string_view HealthName(Health health) {
   return "Unknown";
 }
 
+namespace {
+
+// Sorts a validated cluster's nodes and workloads; InvalidArgument for a
+// repeated name.
+absl::StatusOr<std::shared_ptr<const Cluster>> SortCluster(Cluster cluster, size_t position) {
+  std::stable_sort(cluster.nodes.begin(), cluster.nodes.end(),
+                   [](const Node& a, const Node& b) { return a.name < b.name; });
+  for (size_t n = 1; n < cluster.nodes.size(); ++n) {
+    if (cluster.nodes[n].name == cluster.nodes[n - 1].name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "clusters[", position, "].nodes: repeated node \"", cluster.nodes[n].name, "\""));
+    }
+  }
+  std::stable_sort(
+      cluster.workloads.begin(), cluster.workloads.end(),
+      [](const WorkloadStats& a, const WorkloadStats& b) { return a.workload < b.workload; });
+  for (size_t w = 1; w < cluster.workloads.size(); ++w) {
+    if (cluster.workloads[w].workload == cluster.workloads[w - 1].workload) {
+      return absl::InvalidArgumentError(absl::StrCat("clusters[", position,
+                                                     "].workloads: repeated workload \"",
+                                                     cluster.workloads[w].workload.String(), "\""));
+    }
+  }
+  return std::make_shared<const Cluster>(std::move(cluster));
+}
+
+// Positions of `names` sorted by name; InvalidArgument for a repeated one.
+template <typename NameOf>
+absl::StatusOr<std::vector<size_t>> OrderByName(size_t count, NameOf name_of) {
+  std::vector<size_t> order(count);
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return name_of(a) < name_of(b); });
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (name_of(order[k]) == name_of(order[k - 1])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "clusters[", order[k], "].name: repeated cluster \"", name_of(order[k]), "\""));
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedCluster> PreparedCluster::Prepare(Cluster cluster, size_t position) {
+  MCK8S_RETURN_IF_ERROR(ValidateCluster(cluster, position));
+  MCK8S_ASSIGN_OR_RETURN(std::shared_ptr<const Cluster> sorted,
+                         SortCluster(std::move(cluster), position));
+  return PreparedCluster(std::move(sorted));
+}
+
 absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::Create(
     uint64_t revision, std::vector<Cluster> clusters, std::span<const RttEntry> rtt) {
   // Validate in the caller's order so that messages point at its positions.
   for (size_t i = 0; i < clusters.size(); ++i) {
     MCK8S_RETURN_IF_ERROR(ValidateCluster(clusters[i], i));
   }
-  std::vector<size_t> order(clusters.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return clusters[a].name < clusters[b].name; });
-  for (size_t k = 1; k < order.size(); ++k) {
-    if (clusters[order[k]].name == clusters[order[k - 1]].name) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "clusters[", order[k], "].name: repeated cluster \"", clusters[order[k]].name, "\""));
-    }
+  MCK8S_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                         OrderByName(clusters.size(), [&](size_t i) -> const std::string& {
+                           return clusters[i].name;
+                         }));
+  std::vector<PreparedCluster> prepared;
+  prepared.reserve(clusters.size());
+  for (size_t position : order) {
+    MCK8S_ASSIGN_OR_RETURN(std::shared_ptr<const Cluster> sorted,
+                           SortCluster(std::move(clusters[position]), position));
+    prepared.push_back(PreparedCluster(std::move(sorted)));
   }
+  return CreateFromPrepared(revision, std::move(prepared), rtt);
+}
 
+absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::CreateFromPrepared(
+    uint64_t revision, std::vector<PreparedCluster> clusters, std::span<const RttEntry> rtt) {
+  MCK8S_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                         OrderByName(clusters.size(), [&](size_t i) -> const std::string& {
+                           return clusters[i].name();
+                         }));
   std::shared_ptr<ClusterModel> model(new ClusterModel());
   model->revision_ = revision;
   model->clusters_.reserve(clusters.size());
-  for (size_t position : order) {
-    Cluster& cluster = clusters[position];
-    std::stable_sort(cluster.nodes.begin(), cluster.nodes.end(),
-                     [](const Node& a, const Node& b) { return a.name < b.name; });
-    for (size_t n = 1; n < cluster.nodes.size(); ++n) {
-      if (cluster.nodes[n].name == cluster.nodes[n - 1].name) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "clusters[", position, "].nodes: repeated node \"", cluster.nodes[n].name, "\""));
-      }
-    }
-    std::stable_sort(
-        cluster.workloads.begin(), cluster.workloads.end(),
-        [](const WorkloadStats& a, const WorkloadStats& b) { return a.workload < b.workload; });
-    for (size_t w = 1; w < cluster.workloads.size(); ++w) {
-      if (cluster.workloads[w].workload == cluster.workloads[w - 1].workload) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("clusters[", position, "].workloads: repeated workload \"",
-                         cluster.workloads[w].workload.String(), "\""));
-      }
-    }
-    model->clusters_.push_back(std::move(cluster));
-  }
+  for (size_t position : order) model->clusters_.push_back(std::move(clusters[position]));
 
   const ClusterIndex count = model->size();
   model->index_by_name_.reserve(count);
   model->kinds_.reserve(count);
   model->healths_.reserve(count);
   for (ClusterIndex i = 0; i < count; ++i) {
-    const Cluster& cluster = model->clusters_[i];
+    const Cluster& cluster = model->clusters_[i].get();
     model->index_by_name_.emplace(cluster.name, i);
     model->kinds_.push_back(cluster.kind);
     model->healths_.push_back(cluster.health);
@@ -200,8 +239,8 @@ absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::Create(
     if (resolved[k].from == resolved[k - 1].from && resolved[k].to == resolved[k - 1].to) {
       return absl::InvalidArgumentError(
           absl::StrCat("rtt[", resolved[k].position, "]: repeated pair \"",
-                       model->clusters_[resolved[k].from].name, "\" -> \"",
-                       model->clusters_[resolved[k].to].name, "\""));
+                       model->clusters_[resolved[k].from].name(), "\" -> \"",
+                       model->clusters_[resolved[k].to].name(), "\""));
     }
   }
   model->rtt_offsets_.assign(count + 1, 0);
@@ -237,7 +276,7 @@ absl::StatusOr<std::shared_ptr<const ClusterModel>> ClusterModel::Create(
     points.clear();
     std::fill(per_bucket.begin(), per_bucket.end(), BucketSum{});
     bool first_plain = true;
-    const std::vector<Node>& nodes = model->clusters_[i].nodes;
+    const std::vector<Node>& nodes = model->clusters_[i].get().nodes;
     for (size_t n = 0; n < nodes.size(); ++n) {
       const Node& node = nodes[n];
       if (!node.schedulable) continue;
@@ -316,7 +355,7 @@ std::span<const Neighbour> ClusterModel::NeighboursByRtt(ClusterIndex from) cons
 
 const WorkloadStats* ClusterModel::FindWorkload(ClusterIndex index,
                                                 const WorkloadKey& workload) const {
-  const std::vector<WorkloadStats>& workloads = clusters_[index].workloads;
+  const std::vector<WorkloadStats>& workloads = clusters_[index].get().workloads;
   auto it = std::lower_bound(
       workloads.begin(), workloads.end(), workload,
       [](const WorkloadStats& stats, const WorkloadKey& key) { return stats.workload < key; });
@@ -325,7 +364,7 @@ const WorkloadStats* ClusterModel::FindWorkload(ClusterIndex index,
 }
 
 std::optional<int32_t> ClusterModel::FindNode(ClusterIndex index, std::string_view name) const {
-  const std::vector<Node>& nodes = clusters_[index].nodes;
+  const std::vector<Node>& nodes = clusters_[index].get().nodes;
   auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
                              [](const Node& node, std::string_view n) { return node.name < n; });
   if (it == nodes.end() || it->name != name) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mck8s/base/status_macros.h"
 #include "mck8s/runtime/log.h"
 
 namespace mck8s::scheduler {
@@ -56,6 +57,82 @@ std::optional<absl::Time> ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
+absl::StatusOr<placement::Cluster> ConvertCluster(const v1::ClusterStatus& status,
+                                                  const std::string& field) {
+  placement::Cluster cluster;
+  const v1::ClusterIdentity& identity = status.identity();
+  cluster.name = identity.name();
+  cluster.region = identity.region();
+  cluster.zone = identity.zone();
+  cluster.provider = identity.provider();
+  cluster.labels = ConvertLabels(identity.labels());
+  for (int t = 0; t < identity.taints_size(); ++t) {
+    absl::StatusOr<placement::Taint> taint =
+        ConvertTaint(identity.taints(t), absl::StrCat(field, ".identity.taints[", t, "]"));
+    if (!taint.ok()) return taint.status();
+    cluster.taints.push_back(*std::move(taint));
+  }
+  cluster.kind = identity.kind() == v1::CLUSTER_KIND_CLOUD ? placement::ClusterKind::kCloud
+                                                           : placement::ClusterKind::kFog;
+  cluster.health = ConvertHealth(status.health().state());
+  cluster.health_reason = status.health().reason();
+  cluster.nodes.reserve(status.nodes_size());
+  for (int n = 0; n < status.nodes_size(); ++n) {
+    const v1::NodeStatus& node_status = status.nodes(n);
+    placement::Node node;
+    node.name = node_status.name();
+    node.allocatable.cpu_millis = node_status.allocatable().cpu_millis();
+    node.allocatable.memory_bytes = node_status.allocatable().memory_bytes();
+    node.allocatable.pods = node_status.allocatable_pods();
+    node.free.cpu_millis = node_status.free().cpu_millis();
+    node.free.memory_bytes = node_status.free().memory_bytes();
+    node.free.pods = node_status.free_pods();
+    node.schedulable = node_status.schedulable();
+    node.control_plane = node_status.control_plane();
+    node.labels = ConvertLabels(node_status.labels());
+    for (int t = 0; t < node_status.taints_size(); ++t) {
+      absl::StatusOr<placement::Taint> taint = ConvertTaint(
+          node_status.taints(t), absl::StrCat(field, ".nodes[", n, "].taints[", t, "]"));
+      if (!taint.ok()) return taint.status();
+      node.taints.push_back(*std::move(taint));
+    }
+    cluster.nodes.push_back(std::move(node));
+  }
+  for (const v1::WorkloadStats& stats : status.workloads()) {
+    placement::WorkloadStats workload;
+    workload.workload.kind = stats.kind() == v1::WORKLOAD_KIND_MULTI_CLUSTER_JOB
+                                 ? placement::WorkloadKind::kMultiClusterJob
+                                 : placement::WorkloadKind::kMultiClusterDeployment;
+    workload.workload.ns = stats.namespace_();
+    workload.workload.name = stats.name();
+    workload.desired_replicas = stats.desired_replicas();
+    workload.ready_replicas = stats.ready_replicas();
+    if (stats.has_usage()) {
+      placement::Resources usage;
+      usage.cpu_millis = stats.usage().cpu_millis();
+      usage.memory_bytes = stats.usage().memory_bytes();
+      workload.usage = usage;
+    }
+    if (stats.has_network_receive_bytes_per_second()) {
+      workload.receive_bytes_per_second = stats.network_receive_bytes_per_second();
+    }
+    cluster.workloads.push_back(std::move(workload));
+  }
+  if (status.has_traffic()) {
+    cluster.receive_bytes_per_second = status.traffic().receive_bytes_per_second();
+  }
+  return cluster;
+}
+
+std::vector<placement::RttEntry> ConvertRtt(const v1::Snapshot& snapshot) {
+  std::vector<placement::RttEntry> rtt;
+  rtt.reserve(snapshot.rtt_size());
+  for (const v1::RttEntry& entry : snapshot.rtt()) {
+    rtt.push_back({entry.from_cluster(), entry.to_cluster(), entry.rtt_ms()});
+  }
+  return rtt;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> SnapshotToModel(
@@ -63,77 +140,12 @@ absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> SnapshotToModel(
   std::vector<placement::Cluster> clusters;
   clusters.reserve(snapshot.clusters_size());
   for (int i = 0; i < snapshot.clusters_size(); ++i) {
-    const v1::ClusterStatus& status = snapshot.clusters(i);
-    const std::string field = absl::StrCat("clusters[", i, "]");
-    placement::Cluster cluster;
-    const v1::ClusterIdentity& identity = status.identity();
-    cluster.name = identity.name();
-    cluster.region = identity.region();
-    cluster.zone = identity.zone();
-    cluster.provider = identity.provider();
-    cluster.labels = ConvertLabels(identity.labels());
-    for (int t = 0; t < identity.taints_size(); ++t) {
-      absl::StatusOr<placement::Taint> taint =
-          ConvertTaint(identity.taints(t), absl::StrCat(field, ".identity.taints[", t, "]"));
-      if (!taint.ok()) return taint.status();
-      cluster.taints.push_back(*std::move(taint));
-    }
-    cluster.kind = identity.kind() == v1::CLUSTER_KIND_CLOUD ? placement::ClusterKind::kCloud
-                                                             : placement::ClusterKind::kFog;
-    cluster.health = ConvertHealth(status.health().state());
-    cluster.health_reason = status.health().reason();
-    for (int n = 0; n < status.nodes_size(); ++n) {
-      const v1::NodeStatus& node_status = status.nodes(n);
-      placement::Node node;
-      node.name = node_status.name();
-      node.allocatable.cpu_millis = node_status.allocatable().cpu_millis();
-      node.allocatable.memory_bytes = node_status.allocatable().memory_bytes();
-      node.allocatable.pods = node_status.allocatable_pods();
-      node.free.cpu_millis = node_status.free().cpu_millis();
-      node.free.memory_bytes = node_status.free().memory_bytes();
-      node.free.pods = node_status.free_pods();
-      node.schedulable = node_status.schedulable();
-      node.control_plane = node_status.control_plane();
-      node.labels = ConvertLabels(node_status.labels());
-      for (int t = 0; t < node_status.taints_size(); ++t) {
-        absl::StatusOr<placement::Taint> taint = ConvertTaint(
-            node_status.taints(t), absl::StrCat(field, ".nodes[", n, "].taints[", t, "]"));
-        if (!taint.ok()) return taint.status();
-        node.taints.push_back(*std::move(taint));
-      }
-      cluster.nodes.push_back(std::move(node));
-    }
-    for (const v1::WorkloadStats& stats : status.workloads()) {
-      placement::WorkloadStats workload;
-      workload.workload.kind = stats.kind() == v1::WORKLOAD_KIND_MULTI_CLUSTER_JOB
-                                   ? placement::WorkloadKind::kMultiClusterJob
-                                   : placement::WorkloadKind::kMultiClusterDeployment;
-      workload.workload.ns = stats.namespace_();
-      workload.workload.name = stats.name();
-      workload.desired_replicas = stats.desired_replicas();
-      workload.ready_replicas = stats.ready_replicas();
-      if (stats.has_usage()) {
-        placement::Resources usage;
-        usage.cpu_millis = stats.usage().cpu_millis();
-        usage.memory_bytes = stats.usage().memory_bytes();
-        workload.usage = usage;
-      }
-      if (stats.has_network_receive_bytes_per_second()) {
-        workload.receive_bytes_per_second = stats.network_receive_bytes_per_second();
-      }
-      cluster.workloads.push_back(std::move(workload));
-    }
-    if (status.has_traffic()) {
-      cluster.receive_bytes_per_second = status.traffic().receive_bytes_per_second();
-    }
+    MCK8S_ASSIGN_OR_RETURN(placement::Cluster cluster,
+                           ConvertCluster(snapshot.clusters(i), absl::StrCat("clusters[", i, "]")));
     clusters.push_back(std::move(cluster));
   }
-  std::vector<placement::RttEntry> rtt;
-  rtt.reserve(snapshot.rtt_size());
-  for (const v1::RttEntry& entry : snapshot.rtt()) {
-    rtt.push_back({entry.from_cluster(), entry.to_cluster(), entry.rtt_ms()});
-  }
-  return placement::ClusterModel::Create(snapshot.revision(), std::move(clusters), rtt);
+  return placement::ClusterModel::Create(snapshot.revision(), std::move(clusters),
+                                         ConvertRtt(snapshot));
 }
 
 absl::Status ApplySnapshotDelta(uint64_t revision, const v1::SnapshotDelta& delta,
@@ -172,6 +184,68 @@ absl::Status ApplySnapshotDelta(uint64_t revision, const v1::SnapshotDelta& delt
   snapshot.set_revision(revision);
   *snapshot.mutable_taken_at() = delta.taken_at();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> ModelFollower::Reset(
+    v1::Snapshot snapshot) {
+  snapshot_ = std::move(snapshot);
+  has_snapshot_ = true;
+  prepared_.clear();
+  rejected_.clear();
+  Convert(nullptr);
+  rtt_ = ConvertRtt(snapshot_);
+  return Build();
+}
+
+absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> ModelFollower::Apply(
+    uint64_t revision, const v1::SnapshotDelta& delta) {
+  if (!has_snapshot_) {
+    return absl::FailedPreconditionError("delta before any snapshot");
+  }
+  MCK8S_RETURN_IF_ERROR(ApplySnapshotDelta(revision, delta, snapshot_));
+  for (const std::string& name : delta.removed_clusters()) {
+    prepared_.erase(name);
+    rejected_.erase(name);
+  }
+  absl::flat_hash_set<std::string> changed;
+  for (const v1::ClusterStatus& status : delta.changed_clusters()) {
+    changed.insert(status.identity().name());
+  }
+  Convert(&changed);
+  if (delta.removed_clusters_size() > 0 || delta.changed_rtt_size() > 0 ||
+      delta.removed_rtt_size() > 0) {
+    rtt_ = ConvertRtt(snapshot_);
+  }
+  return Build();
+}
+
+void ModelFollower::Convert(const absl::flat_hash_set<std::string>* names) {
+  for (int i = 0; i < snapshot_.clusters_size(); ++i) {
+    const v1::ClusterStatus& status = snapshot_.clusters(i);
+    const std::string& name = status.identity().name();
+    if (names != nullptr && !names->contains(name)) continue;
+    const std::string field = absl::StrCat("clusters[", i, "]");
+    absl::StatusOr<placement::Cluster> cluster = ConvertCluster(status, field);
+    absl::StatusOr<placement::PreparedCluster> prepared =
+        cluster.ok() ? placement::PreparedCluster::Prepare(*std::move(cluster), i)
+                     : absl::StatusOr<placement::PreparedCluster>(cluster.status());
+    prepared_.erase(name);
+    rejected_.erase(name);
+    if (prepared.ok()) {
+      prepared_.emplace(name, *std::move(prepared));
+    } else {
+      rejected_.emplace(name, prepared.status());
+    }
+  }
+}
+
+absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> ModelFollower::Build() {
+  if (!rejected_.empty()) return rejected_.begin()->second;
+  std::vector<placement::PreparedCluster> clusters;
+  clusters.reserve(prepared_.size());
+  for (const auto& [name, cluster] : prepared_) clusters.push_back(cluster);
+  return placement::ClusterModel::CreateFromPrepared(snapshot_.revision(), std::move(clusters),
+                                                     rtt_);
 }
 
 bool ClusterStateSource::WaitForModel(absl::Duration timeout) const {
@@ -273,8 +347,8 @@ void GrpcClusterStateSource::Publish(std::shared_ptr<const placement::ClusterMod
     absl::MutexLock lock(&mu_);
     model_ = model;
     taken_at_ = taken_at;
-    revision_ = snapshot_.revision();
-    incarnation_ = snapshot_.incarnation();
+    revision_ = follower_.snapshot().revision();
+    incarnation_ = follower_.snapshot().incarnation();
     listeners = listeners_;
   }
   for (const Listener& listener : listeners) listener(model);
@@ -283,9 +357,9 @@ void GrpcClusterStateSource::Publish(std::shared_ptr<const placement::ClusterMod
 grpc::Status GrpcClusterStateSource::FollowOnce() {
   grpc::ClientContext context;
   v1::WatchRequest request;
-  if (have_snapshot_) {
-    request.set_since_revision(snapshot_.revision());
-    request.set_incarnation(snapshot_.incarnation());
+  if (follower_.has_snapshot()) {
+    request.set_since_revision(follower_.snapshot().revision());
+    request.set_incarnation(follower_.snapshot().incarnation());
   }
   {
     absl::MutexLock lock(&mu_);
@@ -296,33 +370,32 @@ grpc::Status GrpcClusterStateSource::FollowOnce() {
   std::unique_ptr<grpc::ClientReader<v1::WatchEvent>> reader = stub_->Watch(&context, request);
   v1::WatchEvent event;
   while (reader->Read(&event)) {
+    absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> model;
     if (event.has_snapshot()) {
-      snapshot_ = event.snapshot();
-      snapshot_.set_revision(event.revision());
-      have_snapshot_ = true;
+      v1::Snapshot* snapshot = event.mutable_snapshot();
+      snapshot->set_revision(event.revision());
+      model = follower_.Reset(std::move(*snapshot));
     } else if (event.has_delta()) {
-      if (!have_snapshot_) continue;
-      if (absl::Status status = ApplySnapshotDelta(event.revision(), event.delta(), snapshot_);
-          !status.ok()) {
+      if (!follower_.has_snapshot()) continue;
+      model = follower_.Apply(event.revision(), event.delta());
+      if (absl::IsFailedPrecondition(model.status())) {
         // Out of step: ask for a full snapshot on the next stream.
         rlog::Warn("cluster-state delta does not apply; resynchronising",
-                   {{"error", std::string(status.message())}});
-        have_snapshot_ = false;
+                   {{"error", std::string(model.status().message())}});
+        follower_ = ModelFollower();
         context.TryCancel();
         break;
       }
     } else {
       continue;
     }
-    absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> model =
-        SnapshotToModel(snapshot_);
     if (!model.ok()) {
       rlog::Error("cluster-state snapshot rejected",
-                  {{"revision", std::to_string(snapshot_.revision())},
+                  {{"revision", std::to_string(follower_.snapshot().revision())},
                    {"error", std::string(model.status().message())}});
       continue;
     }
-    Publish(*std::move(model), ToTime(snapshot_.taken_at()));
+    Publish(*std::move(model), ToTime(follower_.snapshot().taken_at()));
   }
   grpc::Status status = reader->Finish();
   absl::MutexLock lock(&mu_);

@@ -60,7 +60,7 @@ namespace mck8s::placement {
 using Labels = std::map<std::string, std::string, std::less<>>;
 using k8stypes::Resources;
 
-// Position of a cluster in ClusterModel::clusters() (sorted by name).
+// Position of a cluster in a ClusterModel (clusters sorted by name).
 using ClusterIndex = int32_t;
 
 inline constexpr int64_t kMaxNodeAmount = int64_t{1} << 48;
@@ -219,6 +219,27 @@ struct FrontPoint {
   double memory_bytes = 0;
 };
 
+// A validated cluster with its nodes and workloads sorted by name: the
+// part of a model that depends on one cluster alone. Immutable and shared,
+// so that successive models reuse the clusters that did not change (a feed
+// delta names a few clusters out of a thousand).
+class PreparedCluster {
+ public:
+  // Validates `cluster` and sorts its nodes and workloads. InvalidArgument
+  // naming the element as `clusters[position]...` (the same checks and
+  // messages as ClusterModel::Create).
+  static absl::StatusOr<PreparedCluster> Prepare(Cluster cluster, size_t position);
+
+  const Cluster& get() const { return *cluster_; }
+  const std::string& name() const { return cluster_->name; }
+
+ private:
+  friend class ClusterModel;
+  explicit PreparedCluster(std::shared_ptr<const Cluster> cluster) : cluster_(std::move(cluster)) {}
+
+  std::shared_ptr<const Cluster> cluster_;
+};
+
 class ClusterModel {
  public:
   // Validates and indexes a snapshot. `clusters` may come in any order; they
@@ -235,13 +256,18 @@ class ClusterModel {
                                                                     std::vector<Cluster> clusters,
                                                                     std::span<const RttEntry> rtt);
 
+  // As Create, from clusters prepared earlier (and possibly shared with
+  // other models). Clusters are indexed in name order whatever the order of
+  // `clusters`; a repeated name is InvalidArgument naming its position.
+  static absl::StatusOr<std::shared_ptr<const ClusterModel>> CreateFromPrepared(
+      uint64_t revision, std::vector<PreparedCluster> clusters, std::span<const RttEntry> rtt);
+
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;
 
   uint64_t revision() const { return revision_; }
-  // Sorted by name.
-  std::span<const Cluster> clusters() const { return clusters_; }
-  const Cluster& cluster(ClusterIndex index) const { return clusters_[index]; }
+  // Clusters are numbered 0 to size() - 1 in name order.
+  const Cluster& cluster(ClusterIndex index) const { return clusters_[index].get(); }
   ClusterIndex size() const { return static_cast<ClusterIndex>(clusters_.size()); }
 
   std::optional<ClusterIndex> Find(std::string_view name) const;
@@ -287,7 +313,7 @@ class ClusterModel {
   ClusterModel() = default;
 
   uint64_t revision_ = 0;
-  std::vector<Cluster> clusters_;
+  std::vector<PreparedCluster> clusters_;
   absl::flat_hash_map<std::string, ClusterIndex> index_by_name_;
   // Per cluster i: neighbours in [rtt_offsets_[i], rtt_offsets_[i+1]) of
   // rtt_by_distance_ (nearest first) and of rtt_by_index_ (by cluster index).

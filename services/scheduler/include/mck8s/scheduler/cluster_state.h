@@ -7,15 +7,16 @@
 // newest one and says when a newer one arrives.
 //
 //   GrpcClusterStateSource   the production source: follows the
-//       metrics-gateway's ClusterState Watch stream, applies its deltas to a
-//       local copy of the Snapshot and rebuilds the model after each event.
+//       metrics-gateway's ClusterState Watch stream and publishes a new
+//       model after each event (through a ModelFollower, which converts
+//       only the clusters an event changed).
 //       When the stream breaks it reconnects (backoff 100 ms doubling to
 //       5 s) with the revision and incarnation it holds, so the gateway
 //       sends only what changed.
 //   StaticClusterStateSource  a model set by hand (tests, tools).
 //
-// SnapshotToModel and ApplySnapshotDelta are the pure conversions behind
-// the gRPC source, exposed so they can be tested alone.
+// SnapshotToModel, ApplySnapshotDelta and ModelFollower are the pure
+// conversions behind the gRPC source, exposed so they can be tested alone.
 //
 // Usage:
 //
@@ -33,6 +34,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -63,6 +67,44 @@ absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> SnapshotToModel(
 // revision differs (the caller then asks for a full snapshot).
 absl::Status ApplySnapshotDelta(uint64_t revision, const v1::SnapshotDelta& delta,
                                 v1::Snapshot& snapshot);
+
+// The model of a feed followed event by event. It keeps every cluster in
+// its converted, prepared form, so that a delta costs the clusters it names
+// (and the model's fleet-wide indexes) rather than a conversion of the whole
+// fleet: with a 10 s collection round, a 1,000-cluster feed sends about a
+// hundred deltas a second.
+//
+// Both calls leave the follower at the event's revision whether or not a
+// model can be built from it: while some cluster's status is rejected they
+// return that rejection, and they build models again once a later event
+// replaces or removes it.
+class ModelFollower {
+ public:
+  // Starts over from `snapshot` (at snapshot.revision()).
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> Reset(v1::Snapshot snapshot);
+  // Applies the event at `revision`. FailedPrecondition, and nothing
+  // changed, when the follower does not hold delta.base_revision (the
+  // caller then needs a full snapshot).
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> Apply(
+      uint64_t revision, const v1::SnapshotDelta& delta);
+
+  bool has_snapshot() const { return has_snapshot_; }
+  // The snapshot as of the last event.
+  const v1::Snapshot& snapshot() const { return snapshot_; }
+
+ private:
+  // Converts and prepares the named clusters of snapshot_ (all when `names`
+  // is null) into prepared_, noting rejections in rejected_.
+  void Convert(const absl::flat_hash_set<std::string>* names);
+  absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> Build();
+
+  v1::Snapshot snapshot_;
+  bool has_snapshot_ = false;
+  absl::flat_hash_map<std::string, placement::PreparedCluster> prepared_;
+  // Clusters whose status was rejected, with the reason.
+  std::map<std::string, absl::Status> rejected_;
+  std::vector<placement::RttEntry> rtt_;
+};
 
 class ClusterStateSource {
  public:
@@ -139,8 +181,7 @@ class GrpcClusterStateSource : public ClusterStateSource {
   std::vector<Listener> listeners_ ABSL_GUARDED_BY(mu_);
   int64_t connections_ ABSL_GUARDED_BY(mu_) = 0;
   // The local copy the deltas apply to; only the stream thread touches it.
-  v1::Snapshot snapshot_;
-  bool have_snapshot_ = false;
+  ModelFollower follower_;
   uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::string incarnation_ ABSL_GUARDED_BY(mu_);
 };
