@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "mck8s/base/status_macros.h"
 #include "mck8s/runtime/log.h"
 #include "mck8s/runtime/process_metrics.h"
@@ -143,6 +144,11 @@ int ServiceRuntime::grpc_port() const { return grpc_server_ ? grpc_server_->port
 
 int RunServiceMain(int argc, char** argv, const ServiceSpec& spec,
                    const ServiceInit& init) {
+  // Debian's Abseil checks lock order on every Mutex acquisition (it is
+  // built with its deadlock detection on), a global graph update that cost
+  // the scheduler's gRPC path several percent. Tests keep the check;
+  // services run without it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Before any thread exists, so that only the waiter receives the signals.
   ShutdownSignal& shutdown = ShutdownSignal::Install();
 

@@ -83,9 +83,14 @@ struct ServiceOptions {
   std::string fleet_namespace = "mck8s-system";
   absl::Duration shutdown_grace_period = absl::Seconds(10);
   // Client-side rate limit of the requests to each Kubernetes API server
-  // (requests per second and burst); qps <= 0 disables it.
-  double kube_api_qps = 200;
-  int64_t kube_api_burst = 400;
+  // (requests per second and burst); qps <= 0 disables it. A backstop
+  // against a runaway loop, not the API server's protection (its priority
+  // and fairness does that, answering 429 with Retry-After, which the
+  // client honours). Recording a workload takes about four writes to the
+  // management cluster (finalizer, decision, Propagated, an event), so 500
+  // lets one scheduler place over a hundred workloads a second.
+  double kube_api_qps = 500;
+  int64_t kube_api_burst = 1000;
 };
 
 // Registers the shared flags on `flags`, writing into `options`.
