@@ -168,6 +168,46 @@ TEST_CASE("gRPC Place, Offload and Burst", "[scheduler][e2e]") {
     CHECK(fleet.StatusPlacement("default", "web") == moved);
   }
 
+  SECTION("a PlaceStream answers every request in order, errors included") {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    std::unique_ptr<grpc::ClientReaderWriter<v1::PlaceRequest, v1::PlaceStreamResponse>> stream =
+        stub->PlaceStream(&context);
+    // Written all at once, before any answer is read: 1 to 20 replicas, the
+    // eleventh without a replica count, and one recorded decision for an
+    // MCD that does not exist.
+    for (int i = 1; i <= 20; ++i) {
+      v1::PlaceRequest request = OneCpu("stream");
+      if (i != 11) request.set_replicas_per_location(i);
+      request.set_dry_run(i != 15);
+      REQUIRE(stream->Write(request));
+    }
+    REQUIRE(stream->WritesDone());
+    std::vector<v1::PlaceStreamResponse> answers;
+    v1::PlaceStreamResponse answer;
+    while (stream->Read(&answer)) answers.push_back(answer);
+    grpc::Status status = stream->Finish();
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+    REQUIRE(answers.size() == 20);
+    for (int i = 1; i <= 20; ++i) {
+      const v1::PlaceStreamResponse& a = answers[i - 1];
+      INFO("request " << i << ": " << a.error_message());
+      if (i == 11) {
+        CHECK(a.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+        CHECK_THAT(a.error_message(), Catch::Contains("replica_count"));
+        CHECK_FALSE(a.has_response());
+      } else if (i == 15) {
+        CHECK(a.error_code() == grpc::StatusCode::NOT_FOUND);
+        CHECK_THAT(a.error_message(), Catch::Contains("workload"));
+      } else {
+        REQUIRE(a.error_code() == 0);
+        CHECK(Sum(ByCluster(a.response().placement())) + a.response().unplaced_replicas() == i);
+        CHECK_FALSE(a.response().persisted());
+      }
+    }
+  }
+
   SECTION("burst near a full cluster goes to its neighbours") {
     v1::BurstRequest burst;
     *burst.mutable_workload() = OneCpu("b").workload();

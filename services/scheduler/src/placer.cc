@@ -26,6 +26,18 @@ absl::StatusOr<Placer::Result> Placer::Decide(const Request& request, bool recor
   Result result;
   result.model = model;
   result.taken_at = source_.TakenAt();
+  if (!record) {
+    // Dry runs only read the ledger, so they run side by side once it is
+    // bound to this model.
+    absl::ReaderMutexLock lock(&mu_);
+    if (bound_ == model.get()) {
+      absl::StatusOr<placement::Decision> decision =
+          call(*model, request, &reservations_.deductions());
+      if (!decision.ok()) return decision.status();
+      result.decision = *std::move(decision);
+      return result;
+    }
+  }
   absl::MutexLock lock(&mu_);
   ReconcileLocked(model);
   absl::StatusOr<placement::Decision> decision = call(*model, request, &reservations_.deductions());

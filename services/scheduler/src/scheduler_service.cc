@@ -11,6 +11,7 @@
 #include "mck8s/kubeapi/errors.h"
 #include "mck8s/runtime/grpc_server.h"
 #include "mck8s/scheduler/workload.h"
+#include "worker_pool.h"
 
 namespace mck8s::scheduler {
 namespace {
@@ -429,8 +430,29 @@ void ToProto(const placement::Decision& decision, bool explain, v1::Placement* p
   }
 }
 
+// Calls that record a decision each wait for two API requests; four at a
+// time keep up with the rate the client's limiter allows.
+constexpr int kWriterThreads = 4;
+
 SchedulerService::SchedulerService(Placer& placer, kubeapi::Client* management)
-    : placer_(placer), management_(management) {}
+    : placer_(placer),
+      management_(management),
+      writers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
+
+SchedulerService::~SchedulerService() = default;
+
+template <typename Request>
+grpc::ServerUnaryReactor* SchedulerService::Dispatch(grpc::CallbackServerContext* context,
+                                                     const Request& request,
+                                                     std::function<grpc::Status()> serve) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request.dry_run()) {
+    reactor->Finish(serve());
+  } else {
+    writers_->Schedule([reactor, serve = std::move(serve)] { reactor->Finish(serve()); });
+  }
+  return reactor;
+}
 
 absl::StatusOr<kubeapi::Object> SchedulerService::ReadForWrite(const v1::WorkloadRef& ref) {
   if (management_ == nullptr) {
@@ -520,10 +542,10 @@ grpc::Status SchedulerService::Serve(const Request& request, Response* response,
   return grpc::Status::OK;
 }
 
-grpc::Status SchedulerService::Place(grpc::ServerContext*, const v1::PlaceRequest* request,
-                                     v1::PlaceResponse* response) {
+grpc::Status SchedulerService::ServePlace(const v1::PlaceRequest& request,
+                                          v1::PlaceResponse* response) {
   return Serve(
-      *request, response,
+      request, response,
       [this](const placement::PlaceRequest& converted, bool commit) {
         return placer_.Place(converted, commit);
       },
@@ -532,33 +554,98 @@ grpc::Status SchedulerService::Place(grpc::ServerContext*, const v1::PlaceReques
       });
 }
 
-grpc::Status SchedulerService::Offload(grpc::ServerContext*, const v1::OffloadRequest* request,
-                                       v1::OffloadResponse* response) {
-  return Serve(
-      *request, response,
-      [this](const placement::OffloadRequest& converted, bool commit) {
-        return placer_.Offload(converted, commit);
-      },
-      [](const placement::OffloadRequest&, const placement::Decision& decision) {
-        // Replicas Offload could not move stay on the origin (they are in
-        // the assignments): none is unplaced in the workload's status.
-        placement::Decision recorded = decision;
-        recorded.unplaced_replicas = 0;
-        const int64_t requested = recorded.PlacedReplicas();
-        return std::pair(std::move(recorded), requested);
-      });
+grpc::ServerUnaryReactor* SchedulerService::Place(grpc::CallbackServerContext* context,
+                                                  const v1::PlaceRequest* request,
+                                                  v1::PlaceResponse* response) {
+  return Dispatch(context, *request,
+                  [this, request, response] { return ServePlace(*request, response); });
 }
 
-grpc::Status SchedulerService::Burst(grpc::ServerContext*, const v1::BurstRequest* request,
-                                     v1::BurstResponse* response) {
-  return Serve(
-      *request, response,
-      [this](const placement::BurstRequest& converted, bool commit) {
-        return placer_.Burst(converted, commit);
-      },
-      [](const placement::BurstRequest&, const placement::Decision& decision) {
-        return std::pair(decision, decision.PlacedReplicas() + decision.unplaced_replicas);
-      });
+class SchedulerService::PlaceStreamReactor final
+    : public grpc::ServerBidiReactor<v1::PlaceRequest, v1::PlaceStreamResponse> {
+ public:
+  explicit PlaceStreamReactor(SchedulerService& service) : service_(service) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client half-closed (or went away): every answer is written.
+      Finish(grpc::Status::OK);
+      return;
+    }
+    if (request_.dry_run()) {
+      Answer();
+    } else {
+      service_.writers_->Schedule([this] { Answer(); });
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Answer() {
+    answer_.Clear();
+    grpc::Status status = service_.ServePlace(request_, answer_.mutable_response());
+    if (!status.ok()) {
+      answer_.clear_response();
+      answer_.set_error_code(status.error_code());
+      answer_.set_error_message(status.error_message());
+    }
+    StartWrite(&answer_);
+  }
+
+  SchedulerService& service_;
+  v1::PlaceRequest request_;
+  v1::PlaceStreamResponse answer_;
+};
+
+grpc::ServerBidiReactor<v1::PlaceRequest, v1::PlaceStreamResponse>* SchedulerService::PlaceStream(
+    grpc::CallbackServerContext*) {
+  return new PlaceStreamReactor(*this);
+}
+
+grpc::ServerUnaryReactor* SchedulerService::Offload(grpc::CallbackServerContext* context,
+                                                    const v1::OffloadRequest* request,
+                                                    v1::OffloadResponse* response) {
+  return Dispatch(context, *request, [this, request, response] {
+    return Serve(
+        *request, response,
+        [this](const placement::OffloadRequest& converted, bool commit) {
+          return placer_.Offload(converted, commit);
+        },
+        [](const placement::OffloadRequest&, const placement::Decision& decision) {
+          // Replicas Offload could not move stay on the origin (they are in
+          // the assignments): none is unplaced in the workload's status.
+          placement::Decision recorded = decision;
+          recorded.unplaced_replicas = 0;
+          const int64_t requested = recorded.PlacedReplicas();
+          return std::pair(std::move(recorded), requested);
+        });
+  });
+}
+
+grpc::ServerUnaryReactor* SchedulerService::Burst(grpc::CallbackServerContext* context,
+                                                  const v1::BurstRequest* request,
+                                                  v1::BurstResponse* response) {
+  return Dispatch(context, *request, [this, request, response] {
+    return Serve(
+        *request, response,
+        [this](const placement::BurstRequest& converted, bool commit) {
+          return placer_.Burst(converted, commit);
+        },
+        [](const placement::BurstRequest&, const placement::Decision& decision) {
+          return std::pair(decision, decision.PlacedReplicas() + decision.unplaced_replicas);
+        });
+  });
 }
 
 }  // namespace mck8s::scheduler

@@ -18,8 +18,9 @@
 //   MCK8S_ASSIGN_OR_RETURN(Placer::Result r, placer.Place(request,
 //   /*record=*/true));
 //
-// Thread safety: thread-safe. Decisions serialise on one mutex: each takes
-// microseconds, and the ledger must see them in the order they were taken.
+// Thread safety: thread-safe. Recorded decisions serialise on one mutex:
+// each takes microseconds, and the ledger must see them in the order they
+// were taken. Dry runs share it as readers.
 
 #ifndef MCK8S_SCHEDULER_PLACER_H_
 #define MCK8S_SCHEDULER_PLACER_H_

@@ -23,10 +23,14 @@
 //   SchedulerService service(placer, &management_client);
 //   runtime.AddGrpcService(&service, "mck8s.v1.Scheduler");
 //
-// Thread safety: handlers run concurrently; the Placer serialises decisions.
+// Thread safety: handlers run concurrently; the Placer serialises recorded
+// decisions.
 
 #ifndef MCK8S_SCHEDULER_SCHEDULER_SERVICE_H_
 #define MCK8S_SCHEDULER_SCHEDULER_SERVICE_H_
+
+#include <functional>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "mck8s/kubeapi/client.h"
@@ -52,20 +56,44 @@ v1::PlaceRequest PlaceRequestToProto(const placement::PlaceRequest& request);
 void ToProto(const placement::Decision& decision, bool explain, v1::Placement* placement,
              v1::Explanation* explanation);
 
-class SchedulerService final : public v1::Scheduler::Service {
+class WorkerPool;
+
+class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
   // `management` may be null: every call must then be a dry run
   // (FAILED_PRECONDITION otherwise).
   SchedulerService(Placer& placer, kubeapi::Client* management);
+  // Waits for the calls handed to the writer threads.
+  ~SchedulerService() override;
 
-  grpc::Status Place(grpc::ServerContext* context, const v1::PlaceRequest* request,
-                     v1::PlaceResponse* response) override;
-  grpc::Status Offload(grpc::ServerContext* context, const v1::OffloadRequest* request,
-                       v1::OffloadResponse* response) override;
-  grpc::Status Burst(grpc::ServerContext* context, const v1::BurstRequest* request,
-                     v1::BurstResponse* response) override;
+  // Callback handlers: a dry run is decided on gRPC's own thread, which
+  // costs no thread hand-over; a call that records its decision waits for
+  // the API server, so it runs on one of the service's writer threads.
+  grpc::ServerUnaryReactor* Place(grpc::CallbackServerContext* context,
+                                  const v1::PlaceRequest* request,
+                                  v1::PlaceResponse* response) override;
+  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context,
+                                    const v1::OffloadRequest* request,
+                                    v1::OffloadResponse* response) override;
+  grpc::ServerUnaryReactor* Burst(grpc::CallbackServerContext* context,
+                                  const v1::BurstRequest* request,
+                                  v1::BurstResponse* response) override;
+  // Reads, decides and writes one message at a time, so answers keep the
+  // order of the requests; recorded decisions run on a writer thread.
+  grpc::ServerBidiReactor<v1::PlaceRequest, v1::PlaceStreamResponse>* PlaceStream(
+      grpc::CallbackServerContext* context) override;
 
  private:
+  class PlaceStreamReactor;
+
+  // Place's whole answer to one request.
+  grpc::Status ServePlace(const v1::PlaceRequest& request, v1::PlaceResponse* response);
+  // Runs `serve` inline for a dry run, on a writer thread otherwise, and
+  // finishes the call with its status.
+  template <typename Request>
+  grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context, const Request& request,
+                                     std::function<grpc::Status()> serve);
+
   // Reads the workload for a write (NOT_FOUND, FAILED_PRECONDITION).
   absl::StatusOr<kubeapi::Object> ReadForWrite(const v1::WorkloadRef& ref);
   // Writes the decision into the workload's status; returns whether it
@@ -81,6 +109,8 @@ class SchedulerService final : public v1::Scheduler::Service {
 
   Placer& placer_;
   kubeapi::Client* management_;
+  // Declared last: destroyed first, so queued calls still find the rest.
+  std::unique_ptr<WorkerPool> writers_;
 };
 
 }  // namespace mck8s::scheduler
