@@ -4,7 +4,7 @@
 //   bench-scheduler [clusters] [nodes-per-cluster] [place-seconds]
 //                   [place-threads] [mcds] [steady-mcds] [steady-rate]
 //                   [loaded-mcds] [kube-api-qps]
-//                   (defaults 100 50 10 4 1000 200 20 50 200)
+//                   (defaults 100 50 10 4 1000 200 20 50 500)
 //
 // 1. starts mck8s-sim with a generated fleet (`clusters` members x `nodes`
 //    workers), mck8s-metrics-gateway on it and mck8s-scheduler fed by the
@@ -12,7 +12,9 @@
 // 2. gRPC Place: `place-threads` client threads, each on its own channel,
 //    send dry-run worst-fit Place calls over loopback for `place-seconds`;
 //    decisions per second, the per-call latency p50/p99, and the
-//    scheduler's CPU (decisions per second per core it used);
+//    scheduler's CPU (decisions per second per core it used); then the
+//    same with 32 calls outstanding on each of two connections, and over
+//    two PlaceStreams with 64 requests each written ahead;
 // 3. end to end, steady load on a quiet fleet: `steady-mcds`
 //    MultiClusterDeployments (worst-fit, one replica in each of two
 //    clusters) are created at `steady-rate` per second; per MCD, the delay
@@ -35,6 +37,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -355,6 +358,224 @@ void BenchPlace(int port, pid_t server, int threads, int seconds) {
   std::fflush(stdout);
 }
 
+// The same dry-run Place calls, `window` of them outstanding on each of
+// `channels` connections (gRPC's callback client): what one scheduler
+// serves when its callers do not wait for one answer before the next
+// question, as a descheduler sweeping many workloads does.
+void BenchPlacePipelined(int port, pid_t server, int channels, int window, int seconds) {
+  mck8s::v1::PlaceRequest request;
+  request.mutable_workload()->set_kind(mck8s::v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
+  request.mutable_workload()->set_namespace_(kNamespace);
+  request.mutable_workload()->set_name("what-if");
+  request.mutable_replica()->mutable_requests()->set_cpu_millis(500);
+  request.mutable_replica()->mutable_requests()->set_memory_bytes(512LL << 20);
+  request.set_replicas_per_location(2);
+  request.set_policy(mck8s::v1::PLACEMENT_POLICY_WORST_FIT);
+  request.set_number_of_locations(3);
+  request.set_dry_run(true);
+
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  std::vector<std::unique_ptr<mck8s::v1::Scheduler::Stub>> stubs;
+  for (int c = 0; c < channels; ++c) {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt("bench.channel", 100 + c);
+    stubs.push_back(mck8s::v1::Scheduler::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments)));
+  }
+  struct Call {
+    grpc::ClientContext context;
+    mck8s::v1::PlaceResponse response;
+    absl::Time sent;
+  };
+  absl::Mutex mu;
+  bool stop = false;
+  int outstanding = 0;
+  int64_t done = 0;
+  int64_t failures = 0;
+  std::string first_error;
+  std::vector<double> latencies_us;
+  latencies_us.reserve(1 << 22);
+  std::function<void(int)> issue = [&](int c) {
+    auto call = std::make_shared<Call>();
+    call->sent = absl::Now();
+    stubs[c]->async()->Place(&call->context, &request, &call->response,
+                             [&, c, call](grpc::Status status) {
+                               const absl::Time answered = absl::Now();
+                               bool again;
+                               {
+                                 absl::MutexLock lock(&mu);
+                                 if (!status.ok() ||
+                                     call->response.placement().assignments_size() == 0) {
+                                   if (failures++ == 0) {
+                                     first_error =
+                                         status.ok() ? "empty placement" : status.error_message();
+                                   }
+                                 } else {
+                                   ++done;
+                                   latencies_us.push_back(
+                                       absl::ToDoubleMicroseconds(answered - call->sent));
+                                 }
+                                 again = !stop;
+                                 if (!again) --outstanding;
+                               }
+                               if (again) issue(c);
+                             });
+  };
+  // Warm up the connections.
+  for (int c = 0; c < channels; ++c) {
+    for (int i = 0; i < 20; ++i) {
+      grpc::ClientContext context;
+      mck8s::v1::PlaceResponse response;
+      (void)stubs[c]->Place(&context, request, &response);
+    }
+  }
+  const double cpu_before = CpuSeconds(server);
+  const absl::Time start = absl::Now();
+  int64_t done_at_start;
+  {
+    absl::MutexLock lock(&mu);
+    outstanding = channels * window;
+    done_at_start = done;
+  }
+  for (int c = 0; c < channels; ++c) {
+    for (int w = 0; w < window; ++w) issue(c);
+  }
+  absl::SleepFor(absl::Seconds(seconds));
+  int64_t total;
+  double elapsed, server_cpu;
+  {
+    absl::MutexLock lock(&mu);
+    stop = true;
+    total = done - done_at_start;
+    elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+    server_cpu = CpuSeconds(server) - cpu_before;
+    auto drained = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return outstanding == 0; };
+    mu.Await(absl::Condition(&drained));
+  }
+  std::printf("grpc_place_pipelined: %d connections x %d calls outstanding\n", channels, window);
+  std::printf("grpc_place_pipelined_rate: %.0f decisions/s\n",
+              static_cast<double>(total) / elapsed);
+  std::printf("grpc_place_pipelined_latency_p50: %.0f us\n", Percentile(latencies_us, 0.50));
+  std::printf("grpc_place_pipelined_latency_p99: %.0f us\n", Percentile(latencies_us, 0.99));
+  std::printf("grpc_place_pipelined_server_cpu: %.2f cores\n", server_cpu / elapsed);
+  std::printf("grpc_place_pipelined_failures: %lld calls\n", static_cast<long long>(failures));
+  if (!first_error.empty()) std::cerr << "bench-scheduler: pipelined Place: " << first_error << "\n";
+  std::fflush(stdout);
+}
+
+// The same dry-run decisions over PlaceStream: `streams` streams, each
+// with up to `window` requests written ahead of their answers.
+void BenchPlaceStream(int port, pid_t server, int streams, int window, int seconds) {
+  mck8s::v1::PlaceRequest request;
+  request.mutable_workload()->set_kind(mck8s::v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
+  request.mutable_workload()->set_namespace_(kNamespace);
+  request.mutable_workload()->set_name("what-if");
+  request.mutable_replica()->mutable_requests()->set_cpu_millis(500);
+  request.mutable_replica()->mutable_requests()->set_memory_bytes(512LL << 20);
+  request.set_replicas_per_location(2);
+  request.set_policy(mck8s::v1::PLACEMENT_POLICY_WORST_FIT);
+  request.set_number_of_locations(3);
+  request.set_dry_run(true);
+
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  struct Stream {
+    std::unique_ptr<mck8s::v1::Scheduler::Stub> stub;
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReaderWriter<mck8s::v1::PlaceRequest,
+                                             mck8s::v1::PlaceStreamResponse>>
+        rw;
+    absl::Mutex mu;
+    std::deque<absl::Time> sent ABSL_GUARDED_BY(mu);
+    std::vector<double> latencies_us;
+    int64_t answered = 0;
+    int64_t failures = 0;
+    std::string first_error;
+  };
+  std::vector<std::unique_ptr<Stream>> all;
+  for (int i = 0; i < streams; ++i) {
+    auto stream = std::make_unique<Stream>();
+    grpc::ChannelArguments arguments;
+    arguments.SetInt("bench.channel", 200 + i);
+    stream->stub = mck8s::v1::Scheduler::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
+    stream->rw = stream->stub->PlaceStream(&stream->context);
+    stream->latencies_us.reserve(1 << 22);
+    all.push_back(std::move(stream));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<bool> measuring{false};
+  std::vector<std::thread> threads;
+  for (auto& stream_ptr : all) {
+    Stream* stream = stream_ptr.get();
+    threads.emplace_back([&, stream] {
+      for (;;) {
+        {
+          absl::MutexLock lock(&stream->mu);
+          auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stream->mu) {
+            return static_cast<int>(stream->sent.size()) < window;
+          };
+          stream->mu.Await(absl::Condition(&room));
+          if (stop.load()) break;
+          stream->sent.push_back(absl::Now());
+        }
+        if (!stream->rw->Write(request)) break;
+      }
+      stream->rw->WritesDone();
+    });
+    threads.emplace_back([&, stream] {
+      mck8s::v1::PlaceStreamResponse answer;
+      while (stream->rw->Read(&answer)) {
+        const absl::Time now = absl::Now();
+        absl::Time sent;
+        {
+          absl::MutexLock lock(&stream->mu);
+          sent = stream->sent.front();
+          stream->sent.pop_front();
+        }
+        if (!measuring.load(std::memory_order_relaxed)) continue;
+        if (answer.error_code() != 0 || answer.response().placement().assignments_size() == 0) {
+          if (stream->failures++ == 0) stream->first_error = answer.error_message();
+          continue;
+        }
+        ++stream->answered;
+        stream->latencies_us.push_back(absl::ToDoubleMicroseconds(now - sent));
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(1));  // warm up
+  const double cpu_before = CpuSeconds(server);
+  const absl::Time start = absl::Now();
+  measuring = true;
+  absl::SleepFor(absl::Seconds(seconds));
+  measuring = false;
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  const double server_cpu = CpuSeconds(server) - cpu_before;
+  stop = true;
+  for (auto& stream : all) {
+    absl::MutexLock lock(&stream->mu);
+    stream->sent.clear();  // wakes a writer waiting for room
+  }
+  for (std::thread& thread : threads) thread.join();
+  int64_t total = 0, failures = 0;
+  std::vector<double> latencies;
+  std::string first_error;
+  for (auto& stream : all) {
+    (void)stream->rw->Finish();
+    total += stream->answered;
+    failures += stream->failures;
+    if (first_error.empty()) first_error = stream->first_error;
+    latencies.insert(latencies.end(), stream->latencies_us.begin(), stream->latencies_us.end());
+  }
+  std::printf("grpc_place_stream: %d streams x %d requests ahead\n", streams, window);
+  std::printf("grpc_place_stream_rate: %.0f decisions/s\n", static_cast<double>(total) / elapsed);
+  std::printf("grpc_place_stream_latency_p50: %.0f us\n", Percentile(latencies, 0.50));
+  std::printf("grpc_place_stream_latency_p99: %.0f us\n", Percentile(latencies, 0.99));
+  std::printf("grpc_place_stream_server_cpu: %.2f cores\n", server_cpu / elapsed);
+  std::printf("grpc_place_stream_failures: %lld requests\n", static_cast<long long>(failures));
+  if (!first_error.empty()) std::cerr << "bench-scheduler: PlaceStream: " << first_error << "\n";
+  std::fflush(stdout);
+}
+
 // True when `name` is Propagated and each member Deployment its status
 // names has been seen.
 bool Done(Progress& progress, const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress.mu) {
@@ -433,7 +654,7 @@ int main(int argc, char** argv) {
   const double steady_rate = argc > 7 ? std::atof(argv[7]) : 20;
   const int loaded_mcds = argc > 8 ? std::atoi(argv[8]) : 50;
   // The scheduler's client-side limit per API server (its --kube-api-qps).
-  const std::string kube_api_qps = argc > 9 ? argv[9] : "200";
+  const std::string kube_api_qps = argc > 9 ? argv[9] : "500";
 
   Fleet fleet;
   const absl::Time start = absl::Now();
@@ -445,6 +666,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   BenchPlace(fleet.grpc_port, fleet.scheduler->pid(), place_threads, place_seconds);
+  BenchPlacePipelined(fleet.grpc_port, fleet.scheduler->pid(), 2, 32, place_seconds);
+  BenchPlaceStream(fleet.grpc_port, fleet.scheduler->pid(), 2, 64, place_seconds);
 
   // Watch every member's managed Deployments and the management cluster's
   // MCDs before creating anything, from a listed resourceVersion so nothing
