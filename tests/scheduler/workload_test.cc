@@ -379,6 +379,53 @@ TEST_CASE("cluster state: a followed feed gives the model of its snapshot", "[sc
   CHECK(follower.snapshot().revision() == revision);
 }
 
+TEST_CASE("cluster state: the workloads a new model changes", "[scheduler][unit]") {
+  v1::Snapshot snapshot = testing::SnapshotFromTestbed(testing::FogGuruTestbed(), "one");
+  snapshot.set_revision(1);
+  auto add = [](v1::ClusterStatus& status, const std::string& name, int desired, int ready) {
+    v1::WorkloadStats* stats = status.add_workloads();
+    stats->set_kind(v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
+    stats->set_namespace_("default");
+    stats->set_name(name);
+    stats->set_desired_replicas(desired);
+    stats->set_ready_replicas(ready);
+  };
+  add(*snapshot.mutable_clusters(0), "web", 2, 1);
+  add(*snapshot.mutable_clusters(1), "web", 1, 1);
+  add(*snapshot.mutable_clusters(1), "api", 3, 3);
+  ModelFollower follower;
+  std::shared_ptr<const placement::ClusterModel> first = *follower.Reset(snapshot);
+  auto names = [](const std::vector<placement::WorkloadKey>& keys) {
+    std::vector<std::string> out;
+    for (const placement::WorkloadKey& key : keys) out.push_back(key.String());
+    return out;
+  };
+  // Everything is new against nothing.
+  CHECK(names(ChangedWorkloads(nullptr, *first)) ==
+        std::vector<std::string>{"mcd default/api", "mcd default/web"});
+  CHECK(ChangedWorkloads(first.get(), *first).empty());
+
+  // web becomes ready on clusters(0); api is untouched on clusters(1),
+  // which the delta repeats unchanged.
+  v1::SnapshotDelta ready;
+  ready.set_base_revision(1);
+  v1::ClusterStatus c0 = snapshot.clusters(0);
+  c0.mutable_workloads(0)->set_ready_replicas(2);
+  *ready.add_changed_clusters() = c0;
+  *ready.add_changed_clusters() = snapshot.clusters(1);
+  std::shared_ptr<const placement::ClusterModel> second = *follower.Apply(2, ready);
+  CHECK(names(ChangedWorkloads(first.get(), *second)) ==
+        std::vector<std::string>{"mcd default/web"});
+
+  // A cluster leaves: what ran there changed.
+  v1::SnapshotDelta gone;
+  gone.set_base_revision(2);
+  gone.add_removed_clusters(snapshot.clusters(1).identity().name());
+  std::shared_ptr<const placement::ClusterModel> third = *follower.Apply(3, gone);
+  CHECK(names(ChangedWorkloads(second.get(), *third)) ==
+        std::vector<std::string>{"mcd default/api", "mcd default/web"});
+}
+
 TEST_CASE("grpc conversions: requests and errors naming the field", "[scheduler][unit]") {
   v1::PlaceRequest request;
   request.mutable_workload()->set_kind(v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);

@@ -135,6 +135,49 @@ std::vector<placement::RttEntry> ConvertRtt(const v1::Snapshot& snapshot) {
 
 }  // namespace
 
+std::vector<placement::WorkloadKey> ChangedWorkloads(const placement::ClusterModel* before,
+                                                     const placement::ClusterModel& after) {
+  std::set<placement::WorkloadKey> changed;
+  // Workloads of `a` absent from `b` or with other figures there.
+  auto differ = [&](const placement::Cluster* a, const placement::Cluster* b) {
+    if (a == nullptr) return;
+    for (const placement::WorkloadStats& stats : a->workloads) {
+      const placement::WorkloadStats* other = nullptr;
+      if (b != nullptr) {
+        auto it =
+            std::lower_bound(b->workloads.begin(), b->workloads.end(), stats.workload,
+                             [](const placement::WorkloadStats& s,
+                                const placement::WorkloadKey& key) { return s.workload < key; });
+        if (it != b->workloads.end() && it->workload == stats.workload) other = &*it;
+      }
+      if (other == nullptr || other->desired_replicas != stats.desired_replicas ||
+          other->ready_replicas != stats.ready_replicas) {
+        changed.insert(stats.workload);
+      }
+    }
+  };
+  auto find = [](const placement::ClusterModel* model,
+                 const std::string& name) -> const placement::Cluster* {
+    if (model == nullptr) return nullptr;
+    std::optional<placement::ClusterIndex> index = model->Find(name);
+    return index.has_value() ? &model->cluster(*index) : nullptr;
+  };
+  for (placement::ClusterIndex i = 0; i < after.size(); ++i) {
+    const placement::Cluster& now = after.cluster(i);
+    const placement::Cluster* then = find(before, now.name);
+    if (then == &now) continue;  // shared: unchanged
+    differ(&now, then);
+    differ(then, &now);
+  }
+  if (before != nullptr) {
+    for (placement::ClusterIndex i = 0; i < before->size(); ++i) {
+      const placement::Cluster& then = before->cluster(i);
+      if (!after.Find(then.name).has_value()) differ(&then, nullptr);
+    }
+  }
+  return std::vector<placement::WorkloadKey>(changed.begin(), changed.end());
+}
+
 absl::StatusOr<std::shared_ptr<const placement::ClusterModel>> SnapshotToModel(
     const v1::Snapshot& snapshot) {
   std::vector<placement::Cluster> clusters;

@@ -67,9 +67,13 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(runtime::ServiceRun
   WorkloadControllerOptions workload_options;
   workload_options.namespace_name = options.watch_namespace;
   workload_options.metrics = &runtime.registry();
+  WorkloadControllerOptions deployment_options = workload_options;
+  // The feed wakes MCDs whose members changed (below); the poll is a
+  // fallback for a feed that does not report them.
+  if (s->source_ != nullptr) deployment_options.progress_poll = absl::Seconds(10);
   s->deployments_ = std::make_unique<WorkloadController>(
       placement::WorkloadKind::kMultiClusterDeployment, *s->management_, *s->members_, *s->placer_,
-      s->events_.get(), workload_options);
+      s->events_.get(), deployment_options);
   s->jobs_ = std::make_unique<WorkloadController>(placement::WorkloadKind::kMultiClusterJob,
                                                   *s->management_, *s->members_, *s->placer_,
                                                   s->events_.get(), workload_options);
@@ -79,6 +83,23 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(runtime::ServiceRun
   s->services_ =
       std::make_unique<ServiceController>(*s->management_, *s->members_, service_options);
   s->deployments_->AddEventHandler(s->services_->EnqueueForWorkload());
+
+  if (s->source_ != nullptr) {
+    // Member readiness arrives with the feed (the gateway watches the
+    // members' Deployments): a workload whose figures moved is reconciled
+    // at once, and polling is only a fallback.
+    auto last = std::make_shared<std::shared_ptr<const placement::ClusterModel>>();
+    WorkloadController* deployments = s->deployments_.get();
+    s->source_->AddListener(
+        [last, deployments](const std::shared_ptr<const placement::ClusterModel>& model) {
+          for (const placement::WorkloadKey& key : ChangedWorkloads(last->get(), *model)) {
+            if (key.kind == placement::WorkloadKind::kMultiClusterDeployment) {
+              deployments->controller().Enqueue({key.ns, key.name});
+            }
+          }
+          *last = model;
+        });
+  }
 
   s->grpc_service_ = std::make_unique<SchedulerService>(*s->placer_, s->management_.get());
   runtime.AddGrpcService(s->grpc_service_.get(), "mck8s.v1.Scheduler");

@@ -53,6 +53,14 @@
 
 namespace mck8s::scheduler {
 
+// The workloads whose figures on some cluster (desired or ready replicas)
+// differ between `before` (null: none) and `after`, or that appear on a
+// cluster in only one of them: what the controllers look at again when the
+// feed moves, instead of polling the members. Clusters the two models share
+// unchanged (the same PreparedCluster) are skipped. Sorted, no repeats.
+std::vector<placement::WorkloadKey> ChangedWorkloads(const placement::ClusterModel* before,
+                                                     const placement::ClusterModel& after);
+
 // Builds the engine's model from a gateway Snapshot. InvalidArgument naming
 // the element (`clusters[1].identity.taints[0].effect: ...`) for values the
 // proto forbids (an unspecified taint effect) and for whatever
