@@ -253,6 +253,125 @@ TEST_CASE("informer: 410 Gone relists, and handlers see the difference", "[kubea
   CHECK(api.WatchVersions()[1] == "8");
 }
 
+// A pod as a server sends it: much the cache does not need.
+Object FullPod(const std::string& name, int rv, const std::string& phase = "Running") {
+  Object pod = Pod(name, rv, phase);
+  pod.SetAnnotation("kubectl.kubernetes.io/last-applied-configuration", std::string(2048, 'x'));
+  pod.SetLabel("app", "web");
+  (void)pod.SetString("/spec/nodeName", "node-1");
+  (void)pod.SetString("/spec/containers/-/image", "nginx");
+  return pod;
+}
+
+TEST_CASE("informer: KeepFields keeps the identity and the fields named", "[kubeapi][informer]") {
+  Object pod = FullPod("a", 7);
+  pod.SetAnnotation("x", "y");
+  (void)pod.SetString("/metadata/uid", "u-1");
+  const TransformFunc keep = KeepFields({"/status/phase", "/metadata/labels", "/spec/absent"});
+  const Object kept = keep(pod);
+  Object expected("v1", "Pod");
+  expected.SetName("a");
+  expected.SetNamespace("default");
+  (void)expected.SetString("/metadata/uid", "u-1");
+  expected.SetResourceVersion("7");
+  expected.SetLabel("app", "web");
+  (void)expected.SetString("/status/phase", "Running");
+  CHECK(kept == expected);
+  CHECK(kept.PoolBytes() < pod.PoolBytes() / 4);
+  CHECK(kept.PoolBytes() <= Object(kept).PoolBytes());  // exactly sized
+}
+
+TEST_CASE("informer: the transform shapes what lists and watches cache and hand out",
+          "[kubeapi][informer]") {
+  FakeApi api;
+  api.AddList(ListBody({FullPod("a", 10), FullPod("b", 11)}, 11));
+  api.AddList(ListBody({FullPod("a", 20, "Succeeded"), FullPod("d", 21)}, 21));
+  api.AddWatch([](const TestRequest&, Responder& respond) {
+    respond.StartChunked(200);
+    respond.WriteChunk(Event("ADDED", FullPod("c", 12)));
+    respond.WriteChunk(Event("MODIFIED", FullPod("a", 13, "Pending")));
+    respond.WriteChunk(Event("DELETED", FullPod("b", 14)));
+    respond.EndChunked();
+  });
+  api.AddWatch([](const TestRequest&, Responder& respond) {
+    respond.StartChunked(200);
+    Object bookmark("v1", "Pod");
+    bookmark.SetResourceVersion("15");
+    respond.WriteChunk(Event("BOOKMARK", bookmark));
+    Object gone("v1", "Status");
+    (void)gone.SetString("/reason", "Expired");
+    (void)gone.SetInt("/code", 410);
+    respond.WriteChunk(Event("ERROR", gone));
+    respond.EndChunked();
+  });
+  Harness h(api);
+  std::atomic<int> transformed{0};
+  const TransformFunc keep = KeepFields({"/status/phase"});
+  InformerOptions options = FastOptions();
+  options.transform = [&](Object object) {
+    ++transformed;
+    Object kept = keep(std::move(object));
+    // Dropping the resourceVersion shows the resume point is taken before.
+    kept.Remove("/metadata/resourceVersion");
+    kept.SetAnnotation("transformed", "yes");
+    return kept;
+  };
+  Informer informer(*h.client, kPods, options);
+
+  absl::Mutex mu;
+  std::vector<std::string> calls;
+  std::vector<ObjectPtr> seen;
+  EventHandler handler;
+  auto record = [&](const std::string& what, const ObjectPtr& object) {
+    absl::MutexLock lock(&mu);
+    calls.push_back(what + " " + std::string(object->name()) + " " +
+                    std::string(object->FindString("/status/phase").value_or("")));
+    seen.push_back(object);
+  };
+  handler.on_add = [&](const ObjectPtr& o) { record("add", o); };
+  handler.on_update = [&](const ObjectPtr& old_object, const ObjectPtr& o) {
+    record("update", o);
+    record("was", old_object);
+  };
+  handler.on_delete = [&](const ObjectPtr& o) { record("delete", o); };
+  informer.AddEventHandler(handler);
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(30)));
+  {
+    absl::MutexLock lock(&mu);
+    auto done = [&] { return calls.size() >= 10; };
+    mu.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(30));
+  }
+  while (api.WatchVersions().size() < 3) std::this_thread::yield();  // after the relist
+  informer.Stop();
+
+  absl::MutexLock lock(&mu);
+  // The list, the first watch (ADDED, MODIFIED, DELETED), then the relist
+  // after the second watch's ERROR: a updated, d added, c gone.
+  CHECK(calls == std::vector<std::string>{"add a Running", "add b Running", "add c Running",
+                                          "update a Pending", "was a Running", "delete b Running",
+                                          "update a Succeeded", "was a Pending", "add d Running",
+                                          "delete c Running"});
+  for (const ObjectPtr& object : seen) {
+    CHECK(object->annotation("transformed") == std::optional<std::string_view>("yes"));
+    CHECK(object->spec() == nullptr);
+    CHECK_FALSE(object->label("app").has_value());
+    CHECK_FALSE(object->annotation("kubectl.kubernetes.io/last-applied-configuration"));
+  }
+  // 2 listed first, 3 watched, 2 relisted; bookmarks and errors are not
+  // objects.
+  CHECK(transformed.load() == 7);
+  // The second watch resumes from the last event although the transform
+  // dropped its resourceVersion; the third follows the relist.
+  CHECK(api.WatchVersions() == std::vector<std::string>{"11", "14", "21"});
+  CHECK(informer.store().size() == 2);
+  ObjectPtr a = informer.store().Get("default", "a");
+  REQUIRE(a != nullptr);
+  CHECK(a->FindString("/status/phase") == std::optional<std::string_view>("Succeeded"));
+  CHECK(a->annotation("transformed") == std::optional<std::string_view>("yes"));
+  CHECK(a->spec() == nullptr);
+}
+
 TEST_CASE("informer: failed lists are retried with backoff", "[kubeapi][informer]") {
   std::atomic<int> lists{0};
   TestServer server([&](const TestRequest& request, Responder& respond) {

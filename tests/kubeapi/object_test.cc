@@ -175,6 +175,23 @@ TEST_CASE("object: copies are deep and exactly sized, moves are cheap", "[kubeap
   CHECK(copy.name() == "reused");
 }
 
+TEST_CASE("object: Compact gives back the bytes of removed fields", "[kubeapi][object]") {
+  Object pod = *Object::Parse(kPod);
+  Object built("v1", "Pod");
+  built.SetName("web-1");
+  REQUIRE(built.SetValue("/spec", *pod.spec()).ok());
+  const size_t full = built.PoolBytes();
+  REQUIRE(built.Remove("/spec"));
+  CHECK(built.PoolBytes() == full);  // a pool only grows
+  const std::string json = built.ToJson();
+  built.Compact();
+  CHECK(built.ToJson() == json);
+  CHECK(built.PoolBytes() < full);
+  CHECK(built.PoolBytes() <= Object(built).PoolBytes());
+  built.SetLabel("app", "web");  // still writable
+  CHECK(built.label("app") == std::optional<std::string_view>("web"));
+}
+
 TEST_CASE("object: bad input is a clear error", "[kubeapi][object]") {
   for (const char* json : {"", "nul", "[1,2]", "\"pod\"", "{\"a\":", "{\"a\":1}}"}) {
     CAPTURE(json);

@@ -1,12 +1,18 @@
 // The REST client against local test servers: what goes on the wire and how
 // answers are handled (keep-alive, prefixes, auth, TLS, retries, limits).
-#include <catch2/catch.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "mck8s/kubeapi/errors.h"
 #include "mck8s/kubeapi/rest_client.h"
@@ -463,6 +469,69 @@ TEST_CASE("wire: a stream idle for too long ends with DEADLINE_EXCEEDED", "[kube
                                        [](std::string_view) { return true; }, nullptr);
   finish.Notify();
   CHECK(status.code() == absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_CASE("wire: a stream that goes quiet mid-chunk and between chunks loses no byte",
+          "[kubeapi][wire]") {
+  // A bare HTTP server, to cut the chunked body where a test server would
+  // not: the client sees the stream stop inside a chunk's data and right
+  // after it (before its closing CRLF), and waits each time with nothing
+  // left to parse.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  socklen_t length = sizeof(address);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const int port = ntohs(address.sin_port);
+
+  absl::Mutex mu;
+  std::string received;
+  auto received_at_least = [&](size_t n) {
+    absl::MutexLock lock(&mu);
+    auto enough = [&] { return received.size() >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(30));
+  };
+  std::thread server([&] {
+    const int connection = ::accept(listener, nullptr, nullptr);
+    if (connection < 0) return;
+    std::string request;
+    char byte;
+    while (request.find("\r\n\r\n") == std::string::npos && ::read(connection, &byte, 1) == 1) {
+      request.push_back(byte);
+    }
+    auto send = [&](std::string_view bytes) {
+      (void)::write(connection, bytes.data(), bytes.size());
+    };
+    send(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n8\r\n{\"a\":1}\n\r\n");
+    if (received_at_least(8)) send("8\r\n{\"b\"");  // cut inside the chunk's data
+    if (received_at_least(12)) send(":2}\n");       // the data ends, its CRLF does not
+    if (received_at_least(16)) send("\r\n8\r\n{\"c\":3}\n\r\n0\r\n\r\n");
+    ::close(connection);
+  });
+
+  Harness h;
+  auto client = h.Client(absl::StrCat("http://127.0.0.1:", port));
+  RestRequest request = Get("/api/v1/pods");
+  request.query = {{"watch", "true"}};
+  absl::Status done = client->Stream(
+      request, absl::Seconds(30),
+      [&](std::string_view data) {
+        absl::MutexLock lock(&mu);
+        received.append(data);
+        return true;
+      },
+      nullptr);
+  server.join();
+  ::close(listener);
+  CHECK(done.ok());
+  absl::MutexLock lock(&mu);
+  CHECK(received == "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
 }
 
 // ---------------------------------------------------------------------------

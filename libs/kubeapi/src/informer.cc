@@ -1,8 +1,11 @@
 #include "mck8s/kubeapi/informer.h"
 
+#include <iterator>
 #include <random>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/const_init.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "mck8s/kubeapi/errors.h"
@@ -11,12 +14,43 @@
 namespace mck8s::kubeapi {
 namespace {
 
+// Out of line: a std::random_device is 5 KB, which inlined into Run()
+// would push every frame below it (the whole watch) 5 KB deeper into each
+// informer thread's stack.
+ABSL_ATTRIBUTE_NOINLINE std::mt19937* NewGenerator() {
+  return new std::mt19937(std::random_device{}());
+}
+
 int64_t RandomWatchTimeout() {
-  static thread_local std::mt19937 random{std::random_device{}()};
-  return std::uniform_int_distribution<int64_t>(300, 599)(random);
+  // One generator for the process, not one per thread: a thread_local
+  // std::mt19937 is 5 KB of static TLS in every thread of the process,
+  // resident in each of a large fleet's thousands of informer threads.
+  static absl::Mutex mu(absl::kConstInit);
+  static std::mt19937* const random = NewGenerator();
+  absl::MutexLock lock(&mu);
+  return std::uniform_int_distribution<int64_t>(300, 599)(*random);
 }
 
 }  // namespace
+
+TransformFunc KeepFields(std::vector<std::string> pointers) {
+  static constexpr const char* kIdentity[] = {"/apiVersion",    "/kind",
+                                              "/metadata/name", "/metadata/namespace",
+                                              "/metadata/uid",  "/metadata/resourceVersion"};
+  std::vector<std::string> keep(std::begin(kIdentity), std::end(kIdentity));
+  keep.insert(keep.end(), std::make_move_iterator(pointers.begin()),
+              std::make_move_iterator(pointers.end()));
+  return [keep = std::move(keep)](Object object) {
+    Object kept;
+    for (const std::string& pointer : keep) {
+      const rapidjson::Value* value = object.Get(pointer);
+      // Cannot fail: the pointer resolved in an object of the same shape.
+      if (value != nullptr) (void)kept.SetValue(pointer, *value);
+    }
+    kept.Compact();
+    return kept;
+  };
+}
 
 Informer::Informer(Client& client, GroupVersionResource gvr, InformerOptions options)
     : client_(client),
@@ -131,7 +165,8 @@ bool Informer::ListAndReplace() {
   std::vector<ObjectPtr> objects;
   objects.reserve(list->items.size());
   for (Object& item : list->items) {
-    objects.push_back(std::make_shared<const Object>(std::move(item)));
+    objects.push_back(std::make_shared<const Object>(
+        options_.transform ? options_.transform(std::move(item)) : std::move(item)));
   }
   list->items.clear();
   list->items.shrink_to_fit();
@@ -175,7 +210,8 @@ void Informer::HandleEvent(WatchEvent event, absl::Status* watch_error) {
   }
   const std::string version(event.object.resource_version());
   if (event.type != WatchEventType::kBookmark) {
-    auto object = std::make_shared<const Object>(std::move(event.object));
+    auto object = std::make_shared<const Object>(
+        options_.transform ? options_.transform(std::move(event.object)) : std::move(event.object));
     absl::MutexLock lock(&dispatch_mu_);
     if (event.type == WatchEventType::kDeleted) {
       store_.Delete(ObjectKeyString(*object));

@@ -253,6 +253,11 @@ std::string Object::ToJson() const { return JsonToString(root_); }
 
 size_t Object::PoolBytes() const { return allocator_ == nullptr ? 0 : allocator_->Capacity(); }
 
+void Object::Compact() {
+  Object exact(ExactSize{}, root_);
+  *this = std::move(exact);
+}
+
 const Value* Object::Member(const Value& object, const char* key) {
   if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(key);

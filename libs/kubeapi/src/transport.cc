@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -122,6 +123,32 @@ beast::error_code RunOp(asio::io_context& ioc, Start&& start) {
     }
   }
   return result;
+}
+
+// Waits until the socket of a plain connection is readable (or at EOF),
+// without holding a buffer meanwhile. beast::error::timeout at `deadline`;
+// operation_aborted when the socket is cancelled (StreamCanceller).
+beast::error_code WaitReadable(asio::io_context& ioc, tcp::socket& socket, absl::Time deadline) {
+  asio::steady_timer timer(ioc);
+  bool timed_out = false;
+  if (deadline != absl::InfiniteFuture()) {
+    timer.expires_at(SteadyDeadline(deadline));
+    timer.async_wait([&](beast::error_code ec) {
+      if (ec) return;
+      timed_out = true;
+      beast::error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  beast::error_code ec = RunOp(
+      ioc, [&](auto handler) { socket.async_wait(tcp::socket::wait_read, std::move(handler)); });
+  timer.cancel();
+  // The timer's handler (now aborted) runs before `timer` and `timed_out`
+  // go out of scope.
+  ioc.restart();
+  ioc.poll();
+  if (timed_out) return beast::error::timeout;
+  return ec;
 }
 
 // Makes one connection present `certificate` (leaf, then the chain) and its
@@ -575,13 +602,13 @@ absl::StatusOr<HttpResponse> Transport::Stream(const HttpRequest& request,
   });
   if (ec) return fail(ec);
 
-  conn->buffer.reserve(kStreamReadBuffer);
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   // Not boost::none: Boost 1.74 compares Content-Length against the
   // optional and treats "none" as smaller than any length.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   conn->SetDeadline(next_deadline());
+  conn->buffer.reserve(kStreamReadBuffer);
   ec = impl_->WithStream(*conn, [&](auto& stream) {
     return RunOp(conn->ioc, [&](auto handler) {
       http::async_read_header(stream, conn->buffer, parser, std::move(handler));
@@ -595,20 +622,54 @@ absl::StatusOr<HttpResponse> Transport::Stream(const HttpRequest& request,
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   const bool success = response.status >= 200 && response.status < 300;
-  std::unique_ptr<char[]> piece(new char[kStreamPiece]);
-  while (!parser.is_done()) {
+  std::unique_ptr<char[]> piece;
+  auto ready_piece = [&] {
+    if (piece == nullptr) piece.reset(new char[kStreamPiece]);
     parser.get().body().data = piece.get();
     parser.get().body().size = kStreamPiece;
-    conn->SetDeadline(next_deadline());
-    ec = impl_->WithStream(*conn, [&](auto& stream) {
-      return RunOp(conn->ioc, [&](auto handler) {
-        // read_some: return as soon as some body arrived (read would wait
-        // for the piece buffer to fill, stalling a slow watch).
-        http::async_read_some(stream, conn->buffer, parser, std::move(handler));
+  };
+  while (!parser.is_done()) {
+    ready_piece();
+    // A watch is idle most of its life (most of a large fleet's watches
+    // are, all the time): when the parser cannot go on with what is
+    // buffered and nothing waits on the socket, the read buffers are given
+    // back (but for the few bytes of a cut chunk header) and taken again
+    // once bytes arrive. Not for TLS, whose layer may hold decrypted bytes
+    // the socket no longer shows.
+    bool parsed = false;
+    beast::error_code available_ec;
+    if (conn->plain != nullptr && conn->plain->socket().available(available_ec) == 0 &&
+        !available_ec) {
+      if (conn->buffer.size() != 0) {
+        // What read_some would do first, without reading.
+        beast::error_code put_ec;
+        const size_t used = parser.put(conn->buffer.data(), put_ec);
+        conn->buffer.consume(used);
+        if (put_ec == http::error::need_more || put_ec == http::error::need_buffer) put_ec = {};
+        if (put_ec) return fail(put_ec);
+        parsed = used > 0 || parser.is_done();
+      }
+      if (!parsed) {
+        piece.reset();
+        conn->buffer.shrink_to_fit();
+        ec = WaitReadable(conn->ioc, conn->plain->socket(), next_deadline());
+        if (ec) return fail(ec);
+        ready_piece();
+      }
+    }
+    if (!parsed) {
+      conn->buffer.reserve(kStreamReadBuffer);
+      conn->SetDeadline(next_deadline());
+      ec = impl_->WithStream(*conn, [&](auto& stream) {
+        return RunOp(conn->ioc, [&](auto handler) {
+          // read_some: return as soon as some body arrived (read would wait
+          // for the piece buffer to fill, stalling a slow watch).
+          http::async_read_some(stream, conn->buffer, parser, std::move(handler));
+        });
       });
-    });
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) return fail(ec);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return fail(ec);
+    }
     const size_t n = kStreamPiece - parser.get().body().size;
     if (n == 0) continue;
     if (cancelled()) return fail(asio::error::operation_aborted);

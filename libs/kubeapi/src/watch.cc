@@ -153,6 +153,13 @@ absl::Status WatchDecoder::Feed(std::string_view data,
         absl::StrCat("watch event ", events_ + 1, " is larger than ", max_event_bytes_, " bytes"));
     return failed_;
   }
+  if (depth_ == 0) {
+    // Between events nothing is kept: a watch waits for its next piece of
+    // stream most of its life, and a large fleet has thousands of them.
+    std::string().swap(pending_);
+    parse_pool_.reset();
+    parse_buffer_.reset();
+  }
   return absl::OkStatus();
 }
 

@@ -19,6 +19,17 @@
 //      Other failures: wait (exponential backoff, initial_backoff to
 //      max_backoff) and watch again; a failed list waits the same way.
 //
+// A transform (InformerOptions::transform, client-go's TransformFunc) sees
+// every object before the cache and the handlers do: each item of every
+// list (the first and each relist) and the object of each ADDED, MODIFIED
+// and DELETED event (not BOOKMARK or ERROR). What it returns is what is
+// cached and what the handlers receive, so a controller that reads a few
+// fields of a large object can cache only those. The informer takes the
+// resume point (metadata.resourceVersion) before the transform; the cache
+// key (metadata.namespace, metadata.name) is taken after it, so a transform
+// must keep both. A field a transform drops is gone for every handler and
+// reader of the store. KeepFields() makes the common transform.
+//
 // Handlers run on the informer's thread (resync: on the resync thread), one
 // at a time, in event order; they must be quick (enqueue a key, not call the
 // API). A handler added after Start() first receives an add for every cached
@@ -26,7 +37,9 @@
 //
 // Usage:
 //
-//   Informer pods(*client, {"", "v1", "pods"}, {.resync_period = absl::Minutes(10)});
+//   Informer pods(*client, {"", "v1", "pods"},
+//                 {.resync_period = absl::Minutes(10),
+//                  .transform = KeepFields({"/spec/nodeName", "/status/phase"})});
 //   pods.AddEventHandler({.on_add = [&](const ObjectPtr& pod) { queue.Add(Key(*pod)); }});
 //   pods.Start();
 //   if (!pods.WaitForSync(absl::Seconds(30))) { ... }
@@ -67,6 +80,21 @@ struct EventHandler {
   std::function<void(const ObjectPtr& object)> on_delete;
 };
 
+// Turns an object as the server sent it into the object to cache (see the
+// file comment). Called on the informer's thread, one object at a time;
+// it must not block. A transform that drops fields should return a new
+// object (or call Object::Compact() on the one it edits): a JSON pool
+// never gives back the memory of removed members.
+using TransformFunc = std::function<Object(Object object)>;
+
+// A transform that keeps only the fields named by `pointers` (JSON
+// pointers, object.h) besides apiVersion, kind and metadata.name,
+// namespace, uid and resourceVersion; pointers to absent fields are
+// skipped. The result's pool is sized exactly to what is kept. Pointers go
+// through objects only: "/status/conditions" keeps the whole array, an
+// array element cannot be picked (write a TransformFunc for that).
+TransformFunc KeepFields(std::vector<std::string> pointers);
+
 struct InformerOptions {
   std::string namespace_name;  // "" : all namespaces (or cluster-scoped)
   std::string label_selector;
@@ -81,6 +109,9 @@ struct InformerOptions {
   // re-watches of many informers).
   int64_t watch_timeout_seconds = 0;
   absl::Duration watch_idle_timeout = absl::Minutes(5);
+  // Applied to every listed and watched object before it is cached and
+  // handed to the handlers; empty: objects are cached as received.
+  TransformFunc transform;
   // Not owned; nullptr: the client's clock.
   Clock* clock = nullptr;
 };

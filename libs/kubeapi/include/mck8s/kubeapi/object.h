@@ -178,6 +178,11 @@ class Object {
 
   // Bytes held by this object's pool (capacity, including slack).
   size_t PoolBytes() const;
+  // Moves the content into a pool sized exactly to it. A pool only grows:
+  // removing members or overwriting values keeps their bytes until the
+  // object is compacted (or copied: a copy is always exact). For objects
+  // kept long after edits, e.g. trimmed for a cache.
+  void Compact();
 
  private:
   struct ExactSize {};

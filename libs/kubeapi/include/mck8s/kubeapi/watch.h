@@ -79,9 +79,10 @@ class WatchDecoder {
   const size_t max_event_bytes_;
   std::string pending_;  // bytes of the event in progress
   // The parse of each event allocates from this pool, whose first 4 KiB
-  // are reused from event to event instead of allocated each time. Both
-  // are made at the first event and the buffer is left uninitialised, so a
-  // quiet watch (most of a large fleet's) costs no resident memory for it.
+  // are reused from event to event of one Feed() instead of allocated each
+  // time. Both are made at the first event of a Feed() and dropped, with
+  // pending_'s capacity, when a Feed() ends between two events, so a quiet
+  // watch (most of a large fleet's) costs no memory for them.
   std::unique_ptr<char[]> parse_buffer_;
   std::unique_ptr<rapidjson::MemoryPoolAllocator<>> parse_pool_;
   int depth_ = 0;
