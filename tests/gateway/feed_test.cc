@@ -3,6 +3,8 @@
 // consumer's changes into its single pending event.
 #include "mck8s/gateway/feed.h"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <catch2/catch.hpp>
 
 namespace mck8s::gateway {
@@ -64,6 +66,54 @@ TEST_CASE("revisions increase by one per effective change and not otherwise") {
   REQUIRE(snapshot.clusters_size() == 2);
   CHECK(snapshot.clusters(0).identity().name() == "a");
   CHECK(snapshot.clusters(1).identity().name() == "b");
+}
+
+TEST_CASE("NextTo lends the published statuses to the event and takes them back") {
+  Feed feed("inc");
+  FleetUpdate first = Changed({{"a", 1000}, {"b", 2000}});
+  first.rtt = RttTable{{{"a", "b"}, Rtt("a", "b", 2)}};
+  feed.Publish(std::move(first), kT0);
+  FleetStatePtr published = feed.Current();
+  std::shared_ptr<WatchStream> stream = feed.Subscribe(0, "", {});
+  std::shared_ptr<WatchStream> filtered = feed.Subscribe(0, "", {"b"});
+
+  std::string snapshot_bytes;
+  std::optional<bool> sent = stream->NextTo(absl::Seconds(1), [&](const v1::WatchEvent& event) {
+    CHECK(event.snapshot().revision() == 1);
+    CHECK(event.snapshot().incarnation() == "inc");
+    REQUIRE(event.snapshot().clusters_size() == 2);
+    // Lent, not copied: the event holds the published messages themselves.
+    CHECK(&event.snapshot().clusters(0) == published->clusters.at("a").get());
+    CHECK(event.snapshot().rtt_size() == 1);
+    snapshot_bytes = event.SerializeAsString();
+    return false;  // what send answers is what NextTo answers
+  });
+  CHECK(sent == std::optional<bool>(false));
+  v1::WatchEvent copied;
+  REQUIRE(copied.ParseFromString(snapshot_bytes));
+  CHECK(google::protobuf::util::MessageDifferencer::Equals(copied.snapshot(),
+                                                           ToSnapshot(*published, {})));
+  std::optional<v1::WatchEvent> only_b = filtered->Next(absl::Seconds(1));
+  REQUIRE(only_b.has_value());
+  REQUIRE(only_b->snapshot().clusters_size() == 1);
+  CHECK(only_b->snapshot().clusters(0).identity().name() == "b");
+
+  feed.Publish(Changed({{"b", 2500}}), kT0 + absl::Seconds(1));
+  sent = stream->NextTo(absl::Seconds(1), [&](const v1::WatchEvent& event) {
+    CHECK(event.delta().base_revision() == 1);
+    REQUIRE(event.delta().changed_clusters_size() == 1);
+    CHECK(&event.delta().changed_clusters(0) == feed.Current()->clusters.at("b").get());
+    return true;
+  });
+  CHECK(sent == std::optional<bool>(true));
+  CHECK_FALSE(stream->NextTo(absl::Milliseconds(1), [](const v1::WatchEvent&) { return true; })
+                  .has_value());
+  // The statuses are intact and still owned by the states.
+  CHECK(published->clusters.at("a")->allocatable().cpu_millis() == 1000);
+  CHECK(feed.Current()->clusters.at("b")->allocatable().cpu_millis() == 2500);
+  CHECK(feed.Current()->clusters.at("b")->identity().name() == "b");
+  feed.Unsubscribe(stream);
+  feed.Unsubscribe(filtered);
 }
 
 TEST_CASE("a forced first publish creates revision 1 even for an empty fleet") {

@@ -1,6 +1,8 @@
 // The pure parts of the collector: capacity from Nodes and Pods, identity
 // from a MemberCluster, metrics.k8s.io and Prometheus answers, RTT matrices,
 // and the command-line split.
+#include <google/protobuf/util/message_differencer.h>
+
 #include <catch2/catch.hpp>
 
 #include "mck8s/gateway/cluster_model.h"
@@ -63,6 +65,123 @@ TEST_CASE(
   Usage request = PodRequest(*pod);
   CHECK(request.cpu_millis == 1010);
   CHECK(request.memory_bytes == (64 + 1) * 1024 * 1024);
+}
+
+TEST_CASE("trimmed objects give the same status as whole ones, in a fraction of the bytes") {
+  // Objects as an API server sends them, with fields the model never reads
+  // and a few it does in unusual shapes.
+  const std::string managed =
+      R"("managedFields":[{"manager":"kubelet","operation":"Update","fieldsV1":{"f:status":{}}}],)"
+      R"("annotations":{"node.alpha.kubernetes.io/ttl":"0","volumes.kubernetes.io/controller-managed-attach-detach":"true"},)"
+      R"("uid":"3f6b","creationTimestamp":"2026-01-01T00:00:00Z")";
+  auto node = [&](const std::string& name, const std::string& labels, const std::string& spec,
+                  const std::string& ready) {
+    return Parse(
+        R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")" + name +
+        R"(","resourceVersion":"7",)" + managed + R"(,"labels":{)" + labels +
+        R"(}},"spec":{"podCIDR":"10.0.0.0/24","providerID":"sim://x")" + spec +
+        R"(},"status":{"capacity":{"cpu":"8","memory":"32Gi","pods":"110"},)"
+        R"("allocatable":{"cpu":"7500m","memory":"30Gi","pods":110,"ephemeral-storage":"100Gi",)"
+        R"("hugepages-2Mi":"0"},"conditions":[)"
+        R"({"type":"MemoryPressure","status":"False","reason":"KubeletHasSufficientMemory"},)"
+        R"({"type":"Ready","status":")" +
+        ready +
+        R"(","reason":"KubeletReady","message":"kubelet is posting ready status",)"
+        R"("lastHeartbeatTime":"2026-01-01T00:00:00Z"}],)"
+        R"("addresses":[{"type":"InternalIP","address":"10.0.0.1"}],)"
+        R"("nodeInfo":{"kubeletVersion":"v1.29.0","osImage":"Debian"},)"
+        R"("images":[{"names":["registry.k8s.io/pause:3.9"],"sizeBytes":321}]}})");
+  };
+  auto pod = [&](const std::string& name, const std::string& node_name, const std::string& phase,
+                 const std::string& owners, const std::string& extra_spec) {
+    return Parse(
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+        R"(","namespace":"shop","resourceVersion":"9",)" + managed +
+        R"(,"labels":{"app":"web"},"ownerReferences":[)" + owners + R"(]},"spec":{"nodeName":")" +
+        node_name +
+        R"(","serviceAccountName":"default","containers":[)"
+        R"({"name":"a","image":"nginx","env":[{"name":"X","value":"1"}],)"
+        R"("resources":{"requests":{"cpu":"250m","memory":"128Mi","ephemeral-storage":"1Gi"},)"
+        R"("limits":{"cpu":"1"}}},{"name":"b","image":"side"}])" +
+        extra_spec + R"(},"status":{"phase":")" + phase +
+        R"(","podIP":"10.1.0.3","conditions":[{"type":"Ready","status":"True"}]}})");
+  };
+  const std::string rs_owner =
+      R"({"apiVersion":"v1","kind":"ConfigMap","name":"x","uid":"1"},)"
+      R"({"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-6d4cf","uid":"2","controller":true,"blockOwnerDeletion":true})";
+  ClusterInputs whole;
+  whole.nodes = {
+      node("w1", R"("kubernetes.io/hostname":"w1","topology.kubernetes.io/zone":"a")", "", "True"),
+      node(
+          "w2", R"("kubernetes.io/hostname":"w2")",
+          R"(,"unschedulable":true,"taints":[{"key":"node.kubernetes.io/unschedulable","effect":"NoSchedule","timeAdded":"2026-01-01T00:00:00Z"}])",
+          "True"),
+      node(
+          "cp", R"("node-role.kubernetes.io/control-plane":"")",
+          R"(,"taints":[{"key":"node-role.kubernetes.io/control-plane","effect":"NoSchedule"},{"key":"k","value":"v","effect":"PreferNoSchedule"}])",
+          "True"),
+      node("down", "", "", "Unknown"),
+  };
+  whole.pods = {
+      pod("web-6d4cf-a", "w1", "Running", rs_owner,
+          R"(,"initContainers":[{"name":"i","resources":{"requests":{"cpu":"2","memory":"1Gi"}}}],)"
+          R"("overhead":{"cpu":"10m","memory":"1Mi"})"),
+      pod("web-6d4cf-b", "w2", "Pending", rs_owner, ""),
+      pod("api-x", "w1", "Running",
+          R"({"apiVersion":"apps/v1","kind":"Deployment","name":"api","uid":"3","controller":true})",
+          ""),
+      pod("job", "w1", "Succeeded", "", ""),
+      pod("unbound", "", "Pending", "", ""),
+  };
+  for (const char* name : {"web", "api"}) {
+    whole.deployments.push_back(
+        Parse(std::string(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")") +
+              name + R"(","namespace":"shop","generation":4,)" + managed +
+              R"(},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},)"
+              R"("template":{"spec":{"containers":[{"name":"a","image":"nginx"}]}}},)"
+              R"("status":{"readyReplicas":1,"replicas":2,"conditions":[{"type":"Available"}]}})"));
+  }
+  whole.deployments.push_back(Parse(R"({"metadata":{"name":"bare","namespace":"shop"}})"));
+  whole.metrics = MetricsUsage{{{"w1", {100, 1 << 20}}}, {{"shop/web-6d4cf-a", {5, 6}}}};
+  whole.prometheus = PrometheusFigures{1, 2, {{"shop/web-6d4cf-a", 3}}, {{"shop/api-x", 0.5}}};
+
+  ClusterInputs trimmed = whole;
+  size_t whole_bytes = 0, trimmed_bytes = 0;
+  auto trim = [&](std::vector<ObjectPtr>& objects, Object (*function)(Object)) {
+    for (ObjectPtr& object : objects) {
+      whole_bytes += object->PoolBytes();
+      object = std::make_shared<const Object>(function(*object));
+      trimmed_bytes += object->PoolBytes();
+    }
+  };
+  trim(trimmed.nodes, &TrimNode);
+  trim(trimmed.pods, &TrimPod);
+  trim(trimmed.deployments, &TrimDeployment);
+
+  v1::ClusterStatus from_whole, from_trimmed;
+  FillCapacity(whole, &from_whole);
+  FillCapacity(trimmed, &from_trimmed);
+  INFO(from_whole.DebugString());
+  INFO(from_trimmed.DebugString());
+  CHECK(google::protobuf::util::MessageDifferencer::Equals(from_whole, from_trimmed));
+  // The fixtures exercise what matters: not every node counts, requests,
+  // init containers, overhead, workloads through both kinds of owner.
+  CHECK(from_whole.allocatable().cpu_millis() == 7500);
+  CHECK(from_whole.requested().cpu_millis() == 2010 + 250);
+  CHECK(from_whole.nodes_size() == 4);
+  CHECK(from_whole.workloads_size() == 3);
+  CHECK(from_whole.nodes(0).taints_size() == 2);
+  CHECK(trimmed_bytes * 3 < whole_bytes);
+
+  // Identity and what the informer needs are kept.
+  const Object& trimmed_node = *trimmed.nodes[0];
+  CHECK(trimmed_node.name() == "w1");
+  CHECK(trimmed_node.resource_version() == "7");
+  CHECK(trimmed_node.Get("/status/capacity") == nullptr);
+  CHECK(trimmed_node.Get("/metadata/managedFields") == nullptr);
+  CHECK(trimmed.pods[0]->namespace_name() == "shop");
+  CHECK(trimmed.pods[0]->resource_version() == "9");
+  CHECK(trimmed.deployments[2]->ToJson() == R"({"metadata":{"name":"bare","namespace":"shop"}})");
 }
 
 TEST_CASE("capacity counts schedulable workers, and free room is per node, floored at zero") {

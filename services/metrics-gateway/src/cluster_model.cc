@@ -1,6 +1,7 @@
 #include "mck8s/gateway/cluster_model.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "mck8s/k8stypes/quantity.h"
 
@@ -180,6 +181,154 @@ std::optional<WorkloadKey> PodWorkload(const Object& pod) {
   }
   key.kind = v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT;
   return key;
+}
+
+namespace {
+
+using rapidjson::Value;
+
+// Builds a trimmed object. Values are copied into a builder pool while the
+// source is alive; Finish() copies everything (strings too) into an exact
+// pool of its own. Parts are built as values of their own and added to
+// their parent when complete (a pointer into a parent's members would not
+// survive the parent's next member).
+class Trimmer {
+ public:
+  explicit Trimmer(const Object& source) : source_(source.json()), alloc_(out_.allocator()) {}
+
+  const Value* source(const char* key) const { return Member(&source_, key); }
+
+  // to[key] = a copy of from[key], when present.
+  void Copy(const Value* from, const char* key, Value& to) {
+    const Value* value = Member(from, key);
+    if (value != nullptr) Put(to, key, Value(*value, alloc_));
+  }
+  // to[key] = the named members of from[key], when any is present.
+  void CopySome(const Value* from, const char* key, Value& to,
+                std::initializer_list<const char*> members) {
+    const Value* value = Member(from, key);
+    if (value == nullptr || !value->IsObject()) return;
+    Value kept(rapidjson::kObjectType);
+    for (const char* member : members) Copy(value, member, kept);
+    Put(to, key, std::move(kept));
+  }
+  // to[key] = value, unless value is an empty object.
+  void Put(Value& to, const char* key, Value value) {
+    if (value.IsObject() && value.MemberCount() == 0) return;
+    to.AddMember(Value(key, alloc_), std::move(value), alloc_);
+  }
+  void Push(Value& array, Value value) { array.PushBack(std::move(value), alloc_); }
+
+  // Adds the parts to the root and returns the object in an exact pool.
+  kubeapi::Object Finish(Value metadata, Value spec, Value status) {
+    Put(out_.mutable_json(), "metadata", std::move(metadata));
+    Put(out_.mutable_json(), "spec", std::move(spec));
+    Put(out_.mutable_json(), "status", std::move(status));
+    out_.Compact();
+    return std::move(out_);
+  }
+
+ private:
+  const Value& source_;
+  kubeapi::Object out_;
+  kubeapi::JsonAllocator& alloc_;
+};
+
+}  // namespace
+
+Object TrimNode(Object node) {
+  Trimmer t(node);
+  const Value* metadata = t.source("metadata");
+  const Value* spec = t.source("spec");
+  const Value* status = t.source("status");
+  Value out_metadata(rapidjson::kObjectType);
+  for (const char* key : {"name", "resourceVersion", "labels"}) t.Copy(metadata, key, out_metadata);
+  Value out_spec(rapidjson::kObjectType);
+  const Value* taints = Member(spec, "taints");
+  if (taints != nullptr && taints->IsArray()) {
+    Value out_taints(rapidjson::kArrayType);
+    for (const Value& taint : taints->GetArray()) {
+      Value kept(rapidjson::kObjectType);
+      for (const char* key : {"key", "value", "effect"}) t.Copy(&taint, key, kept);
+      t.Push(out_taints, std::move(kept));
+    }
+    t.Put(out_spec, "taints", std::move(out_taints));
+  }
+  t.Copy(spec, "unschedulable", out_spec);
+  Value out_status(rapidjson::kObjectType);
+  t.CopySome(status, "allocatable", out_status, {"cpu", "memory", "pods"});
+  const Value* conditions = Member(status, "conditions");
+  if (conditions != nullptr && conditions->IsArray()) {
+    Value out_conditions(rapidjson::kArrayType);
+    for (const Value& condition : conditions->GetArray()) {
+      // IsNodeReady reads the first Ready condition only.
+      if (StringMember(condition, "type") != "Ready") continue;
+      Value kept(rapidjson::kObjectType);
+      for (const char* key : {"type", "status"}) t.Copy(&condition, key, kept);
+      t.Push(out_conditions, std::move(kept));
+      break;
+    }
+    t.Put(out_status, "conditions", std::move(out_conditions));
+  }
+  return t.Finish(std::move(out_metadata), std::move(out_spec), std::move(out_status));
+}
+
+Object TrimPod(Object pod) {
+  Trimmer t(pod);
+  const Value* metadata = t.source("metadata");
+  const Value* spec = t.source("spec");
+  Value out_metadata(rapidjson::kObjectType);
+  for (const char* key : {"name", "namespace", "resourceVersion"}) {
+    t.Copy(metadata, key, out_metadata);
+  }
+  const Value* owners = Member(metadata, "ownerReferences");
+  if (owners != nullptr && owners->IsArray()) {
+    for (const Value& owner : owners->GetArray()) {
+      // controller_reference() takes the first with controller: true.
+      const Value* controller = Member(&owner, "controller");
+      if (controller == nullptr || !controller->IsTrue()) continue;
+      Value kept(rapidjson::kObjectType);
+      for (const char* key : {"apiVersion", "kind", "name", "uid", "controller"}) {
+        t.Copy(&owner, key, kept);
+      }
+      Value out_owners(rapidjson::kArrayType);
+      t.Push(out_owners, std::move(kept));
+      t.Put(out_metadata, "ownerReferences", std::move(out_owners));
+      break;
+    }
+  }
+  Value out_spec(rapidjson::kObjectType);
+  t.Copy(spec, "nodeName", out_spec);
+  for (const char* list : {"containers", "initContainers"}) {
+    const Value* containers = Member(spec, list);
+    if (containers == nullptr || !containers->IsArray()) continue;
+    Value out_containers(rapidjson::kArrayType);
+    for (const Value& container : containers->GetArray()) {
+      Value resources(rapidjson::kObjectType);
+      t.CopySome(Member(&container, "resources"), "requests", resources, {"cpu", "memory"});
+      Value kept(rapidjson::kObjectType);
+      t.Put(kept, "resources", std::move(resources));
+      t.Push(out_containers, std::move(kept));
+    }
+    t.Put(out_spec, list, std::move(out_containers));
+  }
+  t.CopySome(spec, "overhead", out_spec, {"cpu", "memory"});
+  Value out_status(rapidjson::kObjectType);
+  t.Copy(t.source("status"), "phase", out_status);
+  return t.Finish(std::move(out_metadata), std::move(out_spec), std::move(out_status));
+}
+
+Object TrimDeployment(Object deployment) {
+  Trimmer t(deployment);
+  Value out_metadata(rapidjson::kObjectType);
+  for (const char* key : {"name", "namespace", "resourceVersion"}) {
+    t.Copy(t.source("metadata"), key, out_metadata);
+  }
+  Value out_spec(rapidjson::kObjectType);
+  t.Copy(t.source("spec"), "replicas", out_spec);
+  Value out_status(rapidjson::kObjectType);
+  t.Copy(t.source("status"), "readyReplicas", out_status);
+  return t.Finish(std::move(out_metadata), std::move(out_spec), std::move(out_status));
 }
 
 void FillCapacity(const ClusterInputs& inputs, v1::ClusterStatus* status) {

@@ -139,6 +139,43 @@ void WatchStream::Offer(const FleetChange& change) {
 }
 
 std::optional<v1::WatchEvent> WatchStream::Next(absl::Duration timeout) {
+  std::optional<v1::WatchEvent> copy;
+  NextTo(timeout, [&copy](const v1::WatchEvent& event) {
+    copy = event;  // a deep copy: the borrowed statuses are given back
+    return true;
+  });
+  return copy;
+}
+
+namespace {
+
+// Lends shared statuses to a message's repeated field without copying
+// them, and takes them back before the message is destroyed (the pattern
+// RepeatedPtrField documents for UnsafeArenaAddAllocated). Serialising a
+// message only reads it, so a status may be lent to several streams at
+// once.
+class Lender {
+ public:
+  Lender() = default;
+  Lender(const Lender&) = delete;
+  Lender& operator=(const Lender&) = delete;
+  ~Lender() {
+    for (auto* field : fields_) field->UnsafeArenaExtractSubrange(0, field->size(), nullptr);
+  }
+  void Lend(google::protobuf::RepeatedPtrField<v1::ClusterStatus>* field,
+            const ClusterStatusPtr& status) {
+    if (fields_.empty() || fields_.back() != field) fields_.push_back(field);
+    field->UnsafeArenaAddAllocated(const_cast<v1::ClusterStatus*>(status.get()));
+  }
+
+ private:
+  std::vector<google::protobuf::RepeatedPtrField<v1::ClusterStatus>*> fields_;
+};
+
+}  // namespace
+
+std::optional<bool> WatchStream::NextTo(absl::Duration timeout,
+                                        const std::function<bool(const v1::WatchEvent&)>& send) {
   std::optional<Pending> taken;
   uint64_t base = 0;
   {
@@ -152,19 +189,39 @@ std::optional<v1::WatchEvent> WatchStream::Next(absl::Duration timeout) {
     base = held_;
     held_ = taken->state->revision;
   }
-  // The event is assembled outside the lock: copying every cluster of a
-  // large fleet must not block the publisher.
+  // The event is assembled outside the lock, from statuses that `taken`
+  // keeps alive until it has been sent. Declared after the event, the
+  // lender takes its statuses back before the event is destroyed.
   v1::WatchEvent event;
+  Lender lender;
   const FleetState& state = *taken->state;
   event.set_revision(state.revision);
   if (taken->full) {
-    *event.mutable_snapshot() = ToSnapshot(state, clusters_);
-    return event;
+    v1::Snapshot* snapshot = event.mutable_snapshot();
+    snapshot->set_revision(state.revision);
+    snapshot->set_incarnation(state.incarnation);
+    SetTimestamp(state.taken_at, snapshot->mutable_taken_at());
+    if (clusters_.empty()) {
+      for (const auto& [name, status] : state.clusters) {
+        lender.Lend(snapshot->mutable_clusters(), status);
+      }
+    } else {
+      for (const std::string& name : clusters_) {
+        auto it = state.clusters.find(name);
+        if (it != state.clusters.end()) lender.Lend(snapshot->mutable_clusters(), it->second);
+      }
+    }
+    for (const auto& [key, entry] : state.rtt) {
+      if (WatchedRtt(key)) *snapshot->add_rtt() = entry;
+    }
+    return send(event);
   }
   v1::SnapshotDelta* delta = event.mutable_delta();
   delta->set_base_revision(base);
   SetTimestamp(state.taken_at, delta->mutable_taken_at());
-  for (const auto& [name, status] : taken->changed) *delta->add_changed_clusters() = *status;
+  for (const auto& [name, status] : taken->changed) {
+    lender.Lend(delta->mutable_changed_clusters(), status);
+  }
   for (const std::string& name : taken->removed) delta->add_removed_clusters(name);
   for (const auto& [key, entry] : taken->changed_rtt) *delta->add_changed_rtt() = entry;
   for (const RttKey& key : taken->removed_rtt) {
@@ -172,7 +229,7 @@ std::optional<v1::WatchEvent> WatchStream::Next(absl::Duration timeout) {
     pair->set_from_cluster(key.first);
     pair->set_to_cluster(key.second);
   }
-  return event;
+  return send(event);
 }
 
 void WatchStream::Close() {

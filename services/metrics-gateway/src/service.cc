@@ -77,11 +77,12 @@ grpc::Status ClusterStateService::Watch(grpc::ServerContext* context,
       result = grpc::Status(grpc::StatusCode::UNAVAILABLE, kShuttingDown);
       break;
     }
-    std::optional<v1::WatchEvent> event = stream->Next(poll_interval_);
-    if (!event.has_value()) continue;
     // Write blocks while the client is slow; meanwhile newer changes merge
     // into the stream's single pending event.
-    if (!writer->Write(*event)) {
+    std::optional<bool> written = stream->NextTo(
+        poll_interval_, [writer](const v1::WatchEvent& event) { return writer->Write(event); });
+    if (!written.has_value()) continue;
+    if (!*written) {
       result = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
       break;
     }

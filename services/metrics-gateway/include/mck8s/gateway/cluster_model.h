@@ -101,6 +101,26 @@ bool ChargesNode(const kubeapi::Object& pod);
 // Deployment directly or through its ReplicaSet (`<deployment>-<hash>`).
 std::optional<WorkloadKey> PodWorkload(const kubeapi::Object& pod);
 
+// What FillCapacity (and the collector) read of a Node, a Pod and a
+// Deployment, and nothing else: the member informers' transforms
+// (kubeapi::TransformFunc), so that their caches hold under a kilobyte per
+// Node instead of the server's 3 to 4. FillCapacity gives the
+// same status for trimmed objects as for whole ones. Kept:
+//   Node: metadata.name, resourceVersion, labels; spec.taints (key, value,
+//     effect), spec.unschedulable; status.allocatable (cpu, memory, pods)
+//     and the Ready condition (type, status).
+//   Pod: metadata.name, namespace, resourceVersion and the controller
+//     owner reference (apiVersion, kind, name, uid, controller);
+//     spec.nodeName, the cpu and memory requests of containers and init
+//     containers, spec.overhead (cpu, memory); status.phase.
+//   Deployment: metadata.name, namespace, resourceVersion; spec.replicas;
+//     status.readyReplicas.
+// A field read by FillCapacity must be kept here too (model_test compares
+// both).
+kubeapi::Object TrimNode(kubeapi::Object node);
+kubeapi::Object TrimPod(kubeapi::Object pod);
+kubeapi::Object TrimDeployment(kubeapi::Object deployment);
+
 // Fills allocatable, requested, used, pods, nodes, workloads and traffic
 // of `status` (identity and health are the caller's).
 void FillCapacity(const ClusterInputs& inputs, v1::ClusterStatus* status);

@@ -42,6 +42,7 @@
 #define MCK8S_GATEWAY_FEED_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -122,6 +123,12 @@ class WatchStream {
   // Blocks up to `timeout` for the pending event and takes it; nullopt when
   // none came or the stream was closed.
   std::optional<v1::WatchEvent> Next(absl::Duration timeout);
+  // As Next(), but hands the event to `send` and returns what it returned
+  // (nullopt: no event). The event borrows the cluster statuses of the
+  // state instead of copying them (a full snapshot of 1,000 clusters x 50
+  // nodes is some 60 MiB of messages), so it is valid only during the call.
+  std::optional<bool> NextTo(absl::Duration timeout,
+                             const std::function<bool(const v1::WatchEvent&)>& send);
   // Wakes Next() for good.
   void Close();
   bool closed() const;

@@ -8,7 +8,8 @@
 //   * informers on the member's Nodes, Pods and Deployments (list once,
 //     then watch; never re-listed periodically), from which capacity, free
 //     room per node, pod counts and workload replicas are computed
-//     (cluster_model.h);
+//     (cluster_model.h); their caches keep only the fields the model reads
+//     (TrimNode, TrimPod, TrimDeployment);
 //   * a poll, once per collection round, of the member's API server
 //     (GET /version: reachability), of metrics.k8s.io (node and pod usage;
 //     a member that does not serve the API is reported without a METRICS
@@ -46,6 +47,10 @@
 //   MCK8S_RETURN_IF_ERROR(gateway.Start());
 //   ...
 //   gateway.Stop();
+//
+// Memory: once ready, the publisher hands free heap memory back to the
+// system every minute (malloc_trim): the first sync's lists leave much of
+// it scattered over glibc's per-thread arenas.
 //
 // Thread safety: Start/Stop from one thread; Ready() and ReadyStatus()
 // from any.
