@@ -13,9 +13,26 @@ namespace mck8s::placement::bench {
 // Webster division speed (apportion_bench.cc).
 void RunApportionBenchmarks();
 
+struct EngineOptions {
+  // Fleet sizes above this are not run.
+  int max_clusters = 10000;
+  // When positive, only the fleet of this size is run.
+  int only_clusters = 0;
+  // When not empty, only latency figures whose name contains it are measured.
+  std::string only;
+  // When positive, the calls per latency figure (else chosen by fleet size).
+  int iterations = 0;
+  // Time calls by the thread's CPU time instead of the wall clock.
+  bool cpu_time = false;
+};
+
 // Place/Offload/Burst latency on synthetic fleets (engine_bench.cc).
-// `max_clusters` bounds the fleet sizes run.
-void RunEngineBenchmarks(int max_clusters);
+void RunEngineBenchmarks(const EngineOptions& options);
+
+// Prints a line per decision of a fixed stream of Place requests on the
+// synthetic fleets (engine_bench.cc): the same output before and after a
+// change to the engine shows the change left decisions alone.
+void DumpDecisions(const EngineOptions& options);
 
 // Pending-pod share on the FogGuru testbed (quality_bench.cc).
 void RunQualityBenchmarks();

@@ -117,23 +117,87 @@ int64_t AssignSpread(const CycleState& state, std::span<const ScorePlugin* const
   // for an exact fit.
   state.EvaluateCheapFilters();
   std::vector<ClusterIndex> cloud;
-  std::vector<Party> parties;
+  std::vector<ClusterIndex> fog;
+  fog.reserve(static_cast<size_t>(model.size()));
   for (ClusterIndex cluster = 0; cluster < model.size(); ++cluster) {
     if (state.CheapOutcome(cluster) != FilterOutcome::kPass) continue;
-    if (is_cloud(cluster)) {
-      cloud.push_back(cluster);
+    (is_cloud(cluster) ? cloud : fog).push_back(cluster);
+  }
+  // Bounds of the whole fleet in one loop; with current replicas the bound
+  // sums two integers before rounding, as the per-cluster form does.
+  std::vector<double> bounds(fog.size());
+  if (state.HasCurrent()) {
+    for (size_t i = 0; i < fog.size(); ++i) {
+      bounds[i] = static_cast<double>(state.Current(fog[i]) + state.NewFitUpperBound(fog[i]));
+    }
+  } else {
+    state.NewFitUpperBounds(fog, bounds);
+  }
+  // A few seats go to a few of thousands of parties: only the parties that
+  // rank best on their bounds enter the heap; the others wait outside, and
+  // the next batch of them comes in whenever the heap's best no longer ranks
+  // before the best outside (priorities only fall, so while it does, it
+  // ranks before every party). The heap thus pops what a heap of every party
+  // would, in the same order.
+  // Priorities from the bounds, in place; only kept replicas are in the
+  // tally yet.
+  std::vector<double>& priorities = bounds;
+  for (size_t i = 0; i < fog.size(); ++i) {
+    const int64_t s = kept == 0 ? 0 : tally.Assigned(fog[i]);
+    priorities[i] = bounds[i] / (static_cast<double>(s) + 0.5);
+  }
+  // A party outside the heap was never resolved, so whether its fit is
+  // known is what its bound left.
+  const auto party_of = [&](size_t i) {
+    return Party{priorities[i], state.NewFitKnown(fog[i]), TieOrder(state, fog[i]), fog[i]};
+  };
+  // The first batch: enough parties for every seat to go to a different
+  // one, with room for bounds that turn out loose.
+  size_t batch = static_cast<size_t>(std::min<int64_t>(remaining, 1 << 20)) * 4 + 64;
+  std::vector<size_t> outside;
+  if (fog.size() > 2 * batch) {
+    outside.resize(fog.size());
+    for (size_t i = 0; i < fog.size(); ++i) outside[i] = i;
+  }
+  std::vector<Party> heap;
+  if (outside.empty()) {
+    heap.reserve(fog.size());
+    for (size_t i = 0; i < fog.size(); ++i) heap.push_back(party_of(i));
+    std::make_heap(heap.begin(), heap.end(), PartyAfter{});
+  }
+  Party outside_best{};
+  // Moves the `batch` parties of highest priority (all of them when few are
+  // left) from outside into the heap, and finds the best of the rest.
+  const auto refill = [&] {
+    if (outside.size() > 2 * batch) {
+      const auto nth = outside.begin() + static_cast<std::ptrdiff_t>(batch);
+      std::nth_element(outside.begin(), nth, outside.end(),
+                       [&](size_t a, size_t b) { return priorities[a] > priorities[b]; });
+      for (auto it = outside.begin(); it != nth; ++it) heap.push_back(party_of(*it));
+      outside.erase(outside.begin(), nth);
+      outside_best = party_of(outside.front());
+      for (size_t i : outside) {
+        if (priorities[i] >= outside_best.priority) {
+          const Party party = party_of(i);
+          if (PartyAfter{}(outside_best, party)) outside_best = party;
+        }
+      }
+    } else {
+      for (size_t i : outside) heap.push_back(party_of(i));
+      outside.clear();
+    }
+    std::make_heap(heap.begin(), heap.end(), PartyAfter{});
+    batch *= 4;
+  };
+  if (!outside.empty()) refill();
+  while (remaining > 0 && (!heap.empty() || !outside.empty())) {
+    if (!outside.empty() && (heap.empty() || !PartyAfter{}(outside_best, heap.front()))) {
+      refill();
       continue;
     }
-    const int64_t s = tally.Assigned(cluster);
-    const double bound =
-        static_cast<double>(state.Current(cluster) + state.NewFitUpperBound(cluster));
-    parties.push_back({bound / (static_cast<double>(s) + 0.5), state.NewFitKnown(cluster),
-                       TieOrder(state, cluster), cluster});
-  }
-  std::priority_queue<Party, std::vector<Party>, PartyAfter> heap(PartyAfter{}, std::move(parties));
-  while (remaining > 0 && !heap.empty()) {
-    Party party = heap.top();
-    heap.pop();
+    std::pop_heap(heap.begin(), heap.end(), PartyAfter{});
+    Party party = heap.back();
+    heap.pop_back();
     const ClusterIndex cluster = party.cluster;
     const int64_t s = tally.Assigned(cluster);
     if (!party.exact) {
@@ -141,7 +205,10 @@ int64_t AssignSpread(const CycleState& state, std::span<const ScorePlugin* const
       party.exact = true;
       party.priority =
           static_cast<double>(state.Capacity(cluster)) / (static_cast<double>(s) + 0.5);
-      if (s < state.Capacity(cluster)) heap.push(party);
+      if (s < state.Capacity(cluster)) {
+        heap.push_back(party);
+        std::push_heap(heap.begin(), heap.end(), PartyAfter{});
+      }
       continue;
     }
     if (tally.TakeRoom(cluster, 1, AssignmentReason::kPreferred) == 0) continue;
@@ -149,7 +216,8 @@ int64_t AssignSpread(const CycleState& state, std::span<const ScorePlugin* const
     if (s + 1 < state.Capacity(cluster)) {
       party.priority =
           static_cast<double>(state.Capacity(cluster)) / (static_cast<double>(s + 1) + 0.5);
-      heap.push(party);
+      heap.push_back(party);
+      std::push_heap(heap.begin(), heap.end(), PartyAfter{});
     }
   }
 

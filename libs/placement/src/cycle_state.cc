@@ -1,9 +1,43 @@
 #include <algorithm>
 
+#include "fit_bounds.h"
 #include "mck8s/placement/framework.h"
 #include "mck8s/placement/reservations.h"
 
 namespace mck8s::placement {
+namespace {
+
+// A lower bound of PlainFit from the Pareto front alone: front points are
+// distinct plain nodes, each holding at least what its free CPU and memory
+// allow within the fewest free pod slots of any plain node (a front node has
+// at least one). The totals' lower bound loses up to a replica per node to
+// floors, which leaves it at 0 for most clusters when replicas are large;
+// best-fit, which ranks on lower bounds, would then compute the exact fit of
+// nearly every cluster. Floors here are those of the fit kernel (exact, see
+// fit.h).
+int64_t FrontLowerBound(const ClusterModel& model, ClusterIndex cluster, const FitQuery& query) {
+  if (query.impossible) return 0;
+  const ClusterNodeRanges& ranges = model.node_ranges(cluster);
+  const std::span<const FrontPoint> fronts = model.fronts();
+  const double slots = std::max(model.fit_index(cluster).min_pods, 1.0) * query.inverse_pods;
+  const bool use_cpu = query.cpu_millis > 0;
+  const bool use_memory = query.memory_bytes > 0;
+  int64_t total = 0;
+  for (uint32_t i = ranges.front_begin; i < ranges.front_end; ++i) {
+    double replicas = slots;
+    if (use_cpu) replicas = std::min(replicas, fronts[i].cpu_millis * query.inverse_cpu);
+    if (use_memory) replicas = std::min(replicas, fronts[i].memory_bytes * query.inverse_memory);
+    total += static_cast<int64_t>(replicas);
+  }
+  return total;
+}
+
+}  // namespace
+
+void ScorePlugin::ScoreBoundAll(const CycleState& state, std::span<const ClusterIndex> clusters,
+                                std::span<double> out) const {
+  for (size_t i = 0; i < clusters.size(); ++i) out[i] = ScoreBound(state, clusters[i]);
+}
 
 void FilterPlugin::FilterAll(const CycleState& state, std::span<FilterOutcome> outcomes) const {
   for (size_t cluster = 0; cluster < outcomes.size(); ++cluster) {
@@ -126,6 +160,23 @@ int64_t CycleState::NewFitUpperBound(ClusterIndex cluster) const {
   return FitUpperBound(model_, cluster, query_, /*plain_nodes_only=*/false);
 }
 
+void CycleState::NewFitUpperBounds(std::span<const ClusterIndex> clusters,
+                                   std::span<double> out) const {
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const ClusterIndex cluster = clusters[i];
+    int64_t bound = fit_[cluster];
+    if (bound < 0) {
+      if (query_.CanUsePlainPath(model_.fit_index(cluster))) {
+        bound = PlainFitUpperBound(model_, cluster, query_);
+        if (bound == 0) fit_[cluster] = 0;
+      } else {
+        bound = FitUpperBound(model_, cluster, query_, /*plain_nodes_only=*/false);
+      }
+    }
+    out[i] = static_cast<double>(bound);
+  }
+}
+
 int64_t CycleState::NewFitLowerBound(ClusterIndex cluster) const {
   if (fit_[cluster] >= 0) return fit_[cluster];
   if ((!reserved_.empty() && reserved_[cluster] != 0) ||
@@ -137,12 +188,14 @@ int64_t CycleState::NewFitLowerBound(ClusterIndex cluster) const {
     fit_[cluster] = 0;
     return 0;
   }
-  if (bounds.lower > 0 || query_.pods_per_replica > 1) return bounds.lower;
-  if (!PlainFitsOne(model_, cluster, query_)) {
+  const int64_t front = FrontLowerBound(model_, cluster, query_);
+  // With one pod per replica every front node has a slot for one, so the
+  // front bound is 0 exactly when no plain node holds one replica.
+  if (front == 0 && query_.pods_per_replica == 1) {
     fit_[cluster] = 0;
     return 0;
   }
-  return 1;
+  return std::max(bounds.lower, front);
 }
 
 FilterOutcome CycleState::RunFilters(ClusterIndex cluster,

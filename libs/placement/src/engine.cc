@@ -1,7 +1,6 @@
 #include "mck8s/placement/engine.h"
 
 #include <algorithm>
-#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +67,8 @@ std::vector<NodeClaim> Claims(const CycleState& state, const Tally& tally) {
   std::vector<NodeClaim> claims;
   std::vector<std::pair<int32_t, int64_t>> fits;
   std::vector<int64_t> per_node;
+  std::vector<std::pair<int64_t, int32_t>> heap;
+  std::vector<std::pair<int32_t, int64_t>> taken;
   for (const auto& [cluster, fresh] : tally.NewReplicas()) {
     fits.clear();
     const std::span<const NodeDeduction> deductions = state.DeductionsOn(cluster);
@@ -80,23 +81,35 @@ std::vector<NodeClaim> Claims(const CycleState& state, const Tally& tally) {
       }
     }
     // (room left, -node): the top is the roomiest node, lowest index first.
-    std::priority_queue<std::pair<int64_t, int32_t>> heap;
-    for (const auto& [node, fit] : fits) heap.emplace(fit, -node);
-    std::vector<std::pair<int32_t, int64_t>> taken;
-    for (int64_t i = 0; i < fresh && !heap.empty(); ++i) {
-      auto [room, negative_node] = heap.top();
-      heap.pop();
-      const int32_t node = -negative_node;
-      auto it = std::find_if(taken.begin(), taken.end(),
-                             [node](const auto& entry) { return entry.first == node; });
-      if (it == taken.end()) {
-        taken.emplace_back(node, 1);
-      } else {
-        ++it->second;
+    heap.clear();
+    for (const auto& [node, fit] : fits) heap.emplace_back(fit, -node);
+    taken.clear();
+    if (fresh == 1) {
+      // The usual case of a spread decision: one replica, the roomiest node.
+      if (!heap.empty()) {
+        taken.emplace_back(-std::max_element(heap.begin(), heap.end())->second, 1);
       }
-      if (room > 1) heap.emplace(room - 1, negative_node);
+    } else {
+      std::make_heap(heap.begin(), heap.end());
+      for (int64_t i = 0; i < fresh && !heap.empty(); ++i) {
+        std::pop_heap(heap.begin(), heap.end());
+        const auto [room, negative_node] = heap.back();
+        heap.pop_back();
+        const int32_t node = -negative_node;
+        auto it = std::find_if(taken.begin(), taken.end(),
+                               [node](const auto& entry) { return entry.first == node; });
+        if (it == taken.end()) {
+          taken.emplace_back(node, 1);
+        } else {
+          ++it->second;
+        }
+        if (room > 1) {
+          heap.emplace_back(room - 1, negative_node);
+          std::push_heap(heap.begin(), heap.end());
+        }
+      }
+      std::sort(taken.begin(), taken.end());
     }
-    std::sort(taken.begin(), taken.end());
     for (const auto& [node, replicas] : taken) {
       claims.push_back({model.cluster(cluster).name, model.cluster(cluster).nodes[node].name,
                         static_cast<int32_t>(replicas)});

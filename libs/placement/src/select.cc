@@ -23,13 +23,88 @@ Ranker::Ranker(const CycleState& state, std::span<const ScorePlugin* const> scor
   // Entries are keyed in place: building one on the stack and copying it
   // stalls on store forwarding, which costs more than the key itself.
   pool_.resize(candidates.size());
-  for (uint32_t slot = 0; slot < candidates.size(); ++slot) {
-    Entry& entry = pool_[slot];
-    entry.cluster = candidates[slot];
-    entry.slot = slot;
-    Key(entry, /*exact=*/false);
+  // One scorer that needs the fit (worst-fit, best-fit): its bounds come
+  // from one loop over the fleet (ScoreBoundAll).
+  const bool bulk = active_.size() == 1 && first_fit_scorer_ == 0;
+  if (bulk) {
+    first_keys_.resize(candidates.size());
+    active_[0]->ScoreBoundAll(state_, candidates, first_keys_);
   }
+  uint32_t kept = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const ClusterIndex cluster = candidates[i];
+    Entry& entry = pool_[kept];
+    entry.cluster = cluster;
+    entry.slot = kept;
+    const double floor = floor_;
+    if (bulk) {
+      // As Key: the bound, or the exact score once the fit is known.
+      if (state_.NewFitKnown(cluster)) {
+        entry.first = active_[0]->Score(state_, cluster);
+        entry.exact = true;
+        floor_ = std::max(floor_, entry.first);
+      } else {
+        entry.first = first_keys_[i];
+        entry.exact = false;
+      }
+    } else {
+      Key(entry, /*exact=*/false);
+    }
+    // A cluster whose bound settled that no new replica fits would reach the
+    // top only to be rejected by the fit filters (under best-fit, ranking by
+    // least room, all of them come first): settle that now, which costs
+    // nothing once the fit is known, and leave it out.
+    if (entry.exact && state_.NewFitKnown(cluster) && state_.NewFit(cluster) == 0 &&
+        state_.Outcome(cluster) != FilterOutcome::kPass) {
+      floor_ = floor;
+      continue;
+    }
+    ++kept;
+  }
+  pool_.resize(kept);
+  if (bulk && active_[0]->ScoreAboveIsCheap()) Tighten();
   Refill();
+}
+
+void Ranker::Tighten() {
+  // Small pools are cheap to rank as they are.
+  if (pool_.size() <= 2 * batch_) return;
+  size_t best = 0;
+  for (size_t i = 1; i < pool_.size(); ++i) {
+    if (pool_[i].first >= pool_[best].first && Before(pool_[i], pool_[best])) best = i;
+  }
+  Entry& top = pool_[best];
+  if (!top.exact) {
+    const double floor = floor_;
+    floor_ = -std::numeric_limits<double>::infinity();
+    Key(top, /*exact=*/true);
+    floor_ = std::max(floor, floor_);
+  }
+  // The floor must be the key of a cluster that may come first.
+  if (!top.exact || state_.Outcome(top.cluster) != FilterOutcome::kPass) return;
+  bool dropped = false;
+  for (Entry& entry : pool_) {
+    if (entry.exact || !(entry.first > floor_)) continue;
+    const double floor = floor_;
+    Key(entry, /*exact=*/true);
+    // As in the constructor: a cluster found to hold nothing is left out
+    // when the fit filters reject it.
+    if (entry.exact && state_.NewFit(entry.cluster) == 0 &&
+        state_.Outcome(entry.cluster) != FilterOutcome::kPass) {
+      floor_ = floor;
+      entry.cluster = -1;
+      dropped = true;
+    }
+  }
+  if (!dropped) return;
+  size_t kept = 0;
+  for (const Entry& entry : pool_) {
+    if (entry.cluster < 0) continue;
+    pool_[kept] = entry;
+    pool_[kept].slot = static_cast<uint32_t>(kept);
+    ++kept;
+  }
+  pool_.resize(kept);
 }
 
 void Ranker::Refill() {
@@ -43,18 +118,30 @@ void Ranker::Refill() {
   } else if (active_.size() <= 1) {
     // One key: the batch_-th highest first key is the threshold, and ties
     // with it move too (what stays outside ranks strictly lower).
-    first_keys_.clear();
-    for (const Entry& entry : pool_) {
-      if (first_keys_.size() < batch_) {
-        first_keys_.push_back(entry.first);
-        std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
-      } else if (entry.first > first_keys_.front()) {
-        std::pop_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
-        first_keys_.back() = entry.first;
-        std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+    double threshold;
+    if (batch_ <= 64) {
+      // A small heap of the batch_ highest keys: most keys fail one
+      // comparison with its front.
+      first_keys_.clear();
+      for (const Entry& entry : pool_) {
+        if (first_keys_.size() < batch_) {
+          first_keys_.push_back(entry.first);
+          std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+        } else if (entry.first > first_keys_.front()) {
+          std::pop_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+          first_keys_.back() = entry.first;
+          std::push_heap(first_keys_.begin(), first_keys_.end(), std::greater<>());
+        }
       }
+      threshold = first_keys_.front();
+    } else {
+      // Larger batches: selection in linear time.
+      first_keys_.resize(pool_.size());
+      for (size_t i = 0; i < pool_.size(); ++i) first_keys_[i] = pool_[i].first;
+      const auto nth = first_keys_.begin() + static_cast<std::ptrdiff_t>(batch_ - 1);
+      std::nth_element(first_keys_.begin(), nth, first_keys_.end(), std::greater<>());
+      threshold = *nth;
     }
-    const double threshold = first_keys_.front();
     size_t kept = 0;
     bool have_best = false;
     for (const Entry& entry : pool_) {

@@ -121,6 +121,13 @@ class ScorePlugin {
     return Score(state, cluster);
   }
 
+  // ScoreBound of every cluster of `clusters`, into `out` (same size), for
+  // decisions that bound the whole fleet. The default calls ScoreBound for
+  // each; scorers whose bound has a tight loop (CycleState::NewFitUpperBounds)
+  // override it.
+  virtual void ScoreBoundAll(const CycleState& state, std::span<const ClusterIndex> clusters,
+                             std::span<double> out) const;
+
   // Score(state, cluster) when it is at least `floor`; otherwise it may
   // return, with *exact false, any bound of the score that is below `floor`
   // and not below the score. Lets select skip most of the work for clusters
@@ -131,6 +138,11 @@ class ScorePlugin {
     *exact = true;
     return Score(state, cluster);
   }
+
+  // True when ScoreAbove stops early for clusters below the floor (much
+  // cheaper than Score), so that select may resolve every cluster whose bound
+  // is above a known floor in one pass rather than lazily (LeastRoom).
+  virtual bool ScoreAboveIsCheap() const { return false; }
 };
 
 // The decision-independent part of a CycleState's input.
@@ -191,6 +203,9 @@ class CycleState {
   // Cheap bounds of NewFit (O(1) and O(Pareto front) respectively).
   int64_t NewFitUpperBound(ClusterIndex cluster) const;
   int64_t NewFitLowerBound(ClusterIndex cluster) const;
+  // NewFitUpperBound of every cluster of `clusters`, as doubles, into `out`
+  // (same size): one loop without calls, for bounding the whole fleet.
+  void NewFitUpperBounds(std::span<const ClusterIndex> clusters, std::span<double> out) const;
 
   // Replicas the cluster can hold for this workload: the current ones (whose
   // room counts as theirs) plus NewFit.

@@ -26,6 +26,7 @@ class LeastRoomScorer : public ScorePlugin {
 
   std::string_view Name() const override { return kName; }
   bool NeedsFit() const override { return true; }
+  bool ScoreAboveIsCheap() const override { return true; }
   double ScoreBound(const CycleState& state, ClusterIndex cluster) const override;
   double ScoreAbove(const CycleState& state, ClusterIndex cluster, double floor,
                     bool* exact) const override;

@@ -10,6 +10,7 @@
 #ifndef MCK8S_PLACEMENT_PLUGINS_MOST_ROOM_H_
 #define MCK8S_PLACEMENT_PLUGINS_MOST_ROOM_H_
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,8 @@ class MostRoomScorer : public ScorePlugin {
   std::string_view Name() const override { return kName; }
   bool NeedsFit() const override { return true; }
   double ScoreBound(const CycleState& state, ClusterIndex cluster) const override;
+  void ScoreBoundAll(const CycleState& state, std::span<const ClusterIndex> clusters,
+                     std::span<double> out) const override;
   double Score(const CycleState& state, ClusterIndex cluster) const override;
 };
 
