@@ -486,6 +486,7 @@ void BenchPlaceStream(int port, pid_t server, int streams, int window, int secon
         rw;
     absl::Mutex mu;
     std::deque<absl::Time> sent ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
     std::vector<double> latencies_us;
     int64_t answered = 0;
     int64_t failures = 0;
@@ -502,7 +503,6 @@ void BenchPlaceStream(int port, pid_t server, int streams, int window, int secon
     stream->latencies_us.reserve(1 << 22);
     all.push_back(std::move(stream));
   }
-  std::atomic<bool> stop{false};
   std::atomic<bool> measuring{false};
   std::vector<std::thread> threads;
   for (auto& stream_ptr : all) {
@@ -512,10 +512,10 @@ void BenchPlaceStream(int port, pid_t server, int streams, int window, int secon
         {
           absl::MutexLock lock(&stream->mu);
           auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stream->mu) {
-            return static_cast<int>(stream->sent.size()) < window;
+            return stream->stopping || static_cast<int>(stream->sent.size()) < window;
           };
           stream->mu.Await(absl::Condition(&room));
-          if (stop.load()) break;
+          if (stream->stopping) break;
           stream->sent.push_back(absl::Now());
         }
         if (!stream->rw->Write(request)) break;
@@ -550,10 +550,9 @@ void BenchPlaceStream(int port, pid_t server, int streams, int window, int secon
   measuring = false;
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
   const double server_cpu = CpuSeconds(server) - cpu_before;
-  stop = true;
   for (auto& stream : all) {
     absl::MutexLock lock(&stream->mu);
-    stream->sent.clear();  // wakes a writer waiting for room
+    stream->stopping = true;  // wakes a writer waiting for room
   }
   for (std::thread& thread : threads) thread.join();
   int64_t total = 0, failures = 0;
