@@ -276,7 +276,9 @@ struct Fleet {
   }
 };
 
-void BenchPlace(int port, pid_t server, int threads, int seconds) {
+// The question every Place figure asks: a dry-run worst-fit decision for
+// two replicas in each of three clusters.
+mck8s::v1::PlaceRequest WhatIf() {
   mck8s::v1::PlaceRequest request;
   request.mutable_workload()->set_kind(mck8s::v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
   request.mutable_workload()->set_namespace_(kNamespace);
@@ -287,6 +289,11 @@ void BenchPlace(int port, pid_t server, int threads, int seconds) {
   request.set_policy(mck8s::v1::PLACEMENT_POLICY_WORST_FIT);
   request.set_number_of_locations(3);
   request.set_dry_run(true);
+  return request;
+}
+
+void BenchPlace(int port, pid_t server, int threads, int seconds) {
+  const mck8s::v1::PlaceRequest request = WhatIf();
 
   std::atomic<bool> stop{false};
   std::atomic<int64_t> failures{0};
@@ -363,16 +370,7 @@ void BenchPlace(int port, pid_t server, int threads, int seconds) {
 // serves when its callers do not wait for one answer before the next
 // question, as a descheduler sweeping many workloads does.
 void BenchPlacePipelined(int port, pid_t server, int channels, int window, int seconds) {
-  mck8s::v1::PlaceRequest request;
-  request.mutable_workload()->set_kind(mck8s::v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
-  request.mutable_workload()->set_namespace_(kNamespace);
-  request.mutable_workload()->set_name("what-if");
-  request.mutable_replica()->mutable_requests()->set_cpu_millis(500);
-  request.mutable_replica()->mutable_requests()->set_memory_bytes(512LL << 20);
-  request.set_replicas_per_location(2);
-  request.set_policy(mck8s::v1::PLACEMENT_POLICY_WORST_FIT);
-  request.set_number_of_locations(3);
-  request.set_dry_run(true);
+  const mck8s::v1::PlaceRequest request = WhatIf();
 
   const std::string address = absl::StrCat("127.0.0.1:", port);
   std::vector<std::unique_ptr<mck8s::v1::Scheduler::Stub>> stubs;
@@ -398,28 +396,25 @@ void BenchPlacePipelined(int port, pid_t server, int channels, int window, int s
   std::function<void(int)> issue = [&](int c) {
     auto call = std::make_shared<Call>();
     call->sent = absl::Now();
-    stubs[c]->async()->Place(&call->context, &request, &call->response,
-                             [&, c, call](grpc::Status status) {
-                               const absl::Time answered = absl::Now();
-                               bool again;
-                               {
-                                 absl::MutexLock lock(&mu);
-                                 if (!status.ok() ||
-                                     call->response.placement().assignments_size() == 0) {
-                                   if (failures++ == 0) {
-                                     first_error =
-                                         status.ok() ? "empty placement" : status.error_message();
-                                   }
-                                 } else {
-                                   ++done;
-                                   latencies_us.push_back(
-                                       absl::ToDoubleMicroseconds(answered - call->sent));
-                                 }
-                                 again = !stop;
-                                 if (!again) --outstanding;
-                               }
-                               if (again) issue(c);
-                             });
+    stubs[c]->async()->Place(
+        &call->context, &request, &call->response, [&, c, call](grpc::Status status) {
+          const absl::Time answered = absl::Now();
+          bool again;
+          {
+            absl::MutexLock lock(&mu);
+            if (!status.ok() || call->response.placement().assignments_size() == 0) {
+              if (failures++ == 0) {
+                first_error = status.ok() ? "empty placement" : status.error_message();
+              }
+            } else {
+              ++done;
+              latencies_us.push_back(absl::ToDoubleMicroseconds(answered - call->sent));
+            }
+            again = !stop;
+            if (!again) --outstanding;
+          }
+          if (again) issue(c);
+        });
   };
   // Warm up the connections.
   for (int c = 0; c < channels; ++c) {
@@ -459,30 +454,22 @@ void BenchPlacePipelined(int port, pid_t server, int channels, int window, int s
   std::printf("grpc_place_pipelined_latency_p99: %.0f us\n", Percentile(latencies_us, 0.99));
   std::printf("grpc_place_pipelined_server_cpu: %.2f cores\n", server_cpu / elapsed);
   std::printf("grpc_place_pipelined_failures: %lld calls\n", static_cast<long long>(failures));
-  if (!first_error.empty()) std::cerr << "bench-scheduler: pipelined Place: " << first_error << "\n";
+  if (!first_error.empty())
+    std::cerr << "bench-scheduler: pipelined Place: " << first_error << "\n";
   std::fflush(stdout);
 }
 
 // The same dry-run decisions over PlaceStream: `streams` streams, each
 // with up to `window` requests written ahead of their answers.
 void BenchPlaceStream(int port, pid_t server, int streams, int window, int seconds) {
-  mck8s::v1::PlaceRequest request;
-  request.mutable_workload()->set_kind(mck8s::v1::WORKLOAD_KIND_MULTI_CLUSTER_DEPLOYMENT);
-  request.mutable_workload()->set_namespace_(kNamespace);
-  request.mutable_workload()->set_name("what-if");
-  request.mutable_replica()->mutable_requests()->set_cpu_millis(500);
-  request.mutable_replica()->mutable_requests()->set_memory_bytes(512LL << 20);
-  request.set_replicas_per_location(2);
-  request.set_policy(mck8s::v1::PLACEMENT_POLICY_WORST_FIT);
-  request.set_number_of_locations(3);
-  request.set_dry_run(true);
+  const mck8s::v1::PlaceRequest request = WhatIf();
 
   const std::string address = absl::StrCat("127.0.0.1:", port);
   struct Stream {
     std::unique_ptr<mck8s::v1::Scheduler::Stub> stub;
     grpc::ClientContext context;
-    std::unique_ptr<grpc::ClientReaderWriter<mck8s::v1::PlaceRequest,
-                                             mck8s::v1::PlaceStreamResponse>>
+    std::unique_ptr<
+        grpc::ClientReaderWriter<mck8s::v1::PlaceRequest, mck8s::v1::PlaceStreamResponse>>
         rw;
     absl::Mutex mu;
     std::deque<absl::Time> sent ABSL_GUARDED_BY(mu);
