@@ -9,7 +9,12 @@
 // FileDescriptorProto down to the element, e.g. {4, 2, 2, 0} is the first
 // field of the third top-level message.
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/util/message_differencer.h>
+
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -17,11 +22,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <catch2/catch.hpp>
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/descriptor.pb.h>
-#include <google/protobuf/util/message_differencer.h>
 
 #include "mck8s/v1/cluster_state.grpc.pb.h"
 #include "mck8s/v1/scheduler.grpc.pb.h"
@@ -79,8 +79,7 @@ class DocumentationAudit {
   std::vector<std::string> Undocumented() {
     const std::string scope = file_.package();
     for (int i = 0; i < file_.message_type_size(); ++i) {
-      AuditMessage(file_.message_type(i), {FileDescriptorProto::kMessageTypeFieldNumber, i},
-                   scope);
+      AuditMessage(file_.message_type(i), {FileDescriptorProto::kMessageTypeFieldNumber, i}, scope);
     }
     for (int i = 0; i < file_.enum_type_size(); ++i) {
       AuditEnum(file_.enum_type(i), {FileDescriptorProto::kEnumTypeFieldNumber, i}, scope);
@@ -116,10 +115,9 @@ class DocumentationAudit {
     for (int i = 0; i < message.oneof_decl_size(); ++i) {
       // A proto3 `optional` field lives in a synthetic oneof that has no
       // source of its own; the field's comment documents it.
-      const bool synthetic = std::any_of(
-          message.field().begin(), message.field().end(), [i](const auto& field) {
-            return field.has_oneof_index() && field.oneof_index() == i &&
-                   field.proto3_optional();
+      const bool synthetic =
+          std::any_of(message.field().begin(), message.field().end(), [i](const auto& field) {
+            return field.has_oneof_index() && field.oneof_index() == i && field.proto3_optional();
           });
       if (synthetic) continue;
       Require(Append(path, DescriptorProto::kOneofDeclFieldNumber, i), "oneof",
@@ -129,12 +127,11 @@ class DocumentationAudit {
       // Map fields generate an entry message; the map field is what is
       // documented.
       if (message.nested_type(i).options().map_entry()) continue;
-      AuditMessage(message.nested_type(i),
-                   Append(path, DescriptorProto::kNestedTypeFieldNumber, i), name);
+      AuditMessage(message.nested_type(i), Append(path, DescriptorProto::kNestedTypeFieldNumber, i),
+                   name);
     }
     for (int i = 0; i < message.enum_type_size(); ++i) {
-      AuditEnum(message.enum_type(i), Append(path, DescriptorProto::kEnumTypeFieldNumber, i),
-                name);
+      AuditEnum(message.enum_type(i), Append(path, DescriptorProto::kEnumTypeFieldNumber, i), name);
     }
   }
 
@@ -231,6 +228,7 @@ struct RpcShape {
   std::string input;
   std::string output;
   bool server_streaming;
+  bool client_streaming = false;
 };
 
 TEST_CASE("the services have the agreed rpcs", "[proto][unit]") {
@@ -239,6 +237,8 @@ TEST_CASE("the services have the agreed rpcs", "[proto][unit]") {
       {"mck8s.v1.Scheduler", "Offload", "mck8s.v1.OffloadRequest", "mck8s.v1.OffloadResponse",
        false},
       {"mck8s.v1.Scheduler", "Burst", "mck8s.v1.BurstRequest", "mck8s.v1.BurstResponse", false},
+      {"mck8s.v1.Scheduler", "PlaceStream", "mck8s.v1.PlaceRequest", "mck8s.v1.PlaceStreamResponse",
+       true, true},
       {"mck8s.v1.ClusterState", "GetSnapshot", "mck8s.v1.GetSnapshotRequest",
        "mck8s.v1.GetSnapshotResponse", false},
       {"mck8s.v1.ClusterState", "Watch", "mck8s.v1.WatchRequest", "mck8s.v1.WatchEvent", true},
@@ -254,7 +254,7 @@ TEST_CASE("the services have the agreed rpcs", "[proto][unit]") {
     REQUIRE(method != nullptr);
     CHECK(method->input_type()->full_name() == rpc.input);
     CHECK(method->output_type()->full_name() == rpc.output);
-    CHECK_FALSE(method->client_streaming());
+    CHECK(method->client_streaming() == rpc.client_streaming);
     CHECK(method->server_streaming() == rpc.server_streaming);
   }
   for (const auto& [service, count] : methods_per_service) {
@@ -284,8 +284,7 @@ void CollectEnums(const google::protobuf::Descriptor* message,
   }
 }
 
-TEST_CASE("every enum opens with <NAME>_UNSPECIFIED = 0 and prefixes its values",
-          "[proto][unit]") {
+TEST_CASE("every enum opens with <NAME>_UNSPECIFIED = 0 and prefixes its values", "[proto][unit]") {
   REQUIRE(UpperSnake("TaintEffect") == "TAINT_EFFECT");
 
   const FileDescriptorSet set = LoadDescriptorSet(MCK8S_PROTO_DESCRIPTOR_SET);
