@@ -27,12 +27,12 @@
 #ifndef MCK8S_RUNTIME_GRPC_SERVER_H_
 #define MCK8S_RUNTIME_GRPC_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,14 +47,14 @@ struct GrpcServerOptions {
   std::string bind_address = ":9090";
   // PEM files. Cert and key together turn TLS on; a client CA on top
   // requires and verifies client certificates (mutual TLS).
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  std::string tls_client_ca_file;
+  std::string tls_cert_file = "";
+  std::string tls_key_file = "";
+  std::string tls_client_ca_file = "";
 };
 
 struct GrpcServiceRegistration {
-  grpc::Service* service;   // not owned; must outlive the server
-  std::string full_name;    // e.g. "mck8s.v1.Scheduler", for health and metrics
+  grpc::Service* service;  // not owned; must outlive the server
+  std::string full_name;   // e.g. "mck8s.v1.Scheduler", for health and metrics
 };
 
 class GrpcServer {
@@ -63,8 +63,8 @@ class GrpcServer {
   // address or an unreadable TLS file, Unavailable when the port cannot be
   // bound. With bind_address "0" returns a server that serves nothing.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const GrpcServerOptions& options,
-      const std::vector<GrpcServiceRegistration>& services, Registry& registry);
+      const GrpcServerOptions& options, const std::vector<GrpcServiceRegistration>& services,
+      Registry& registry);
 
   ~GrpcServer();
 
@@ -103,8 +103,7 @@ absl::StatusOr<std::string> NormalizeBindAddress(std::string_view address);
 // empty, TLS verifying the peer with ca_file otherwise, and a client
 // certificate when cert_file and key_file are given (mutual TLS).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerChannelCredentials(
-    const std::string& ca_file, const std::string& cert_file,
-    const std::string& key_file);
+    const std::string& ca_file, const std::string& cert_file, const std::string& key_file);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -51,15 +51,15 @@ namespace mck8s::runtime {
 
 // What a service is, for its flags, logs and metrics.
 struct ServiceSpec {
-  std::string component;    // "scheduler": logger name, build-info label
-  std::string binary;       // "mck8s-scheduler": usage text
-  std::string description;  // first paragraph of --help
+  std::string component;         // "scheduler": logger name, build-info label
+  std::string binary;            // "mck8s-scheduler": usage text
+  std::string description = "";  // first paragraph of --help
   // Which peers the service reaches, and so which address flags it takes.
   bool uses_cluster_state = false;  // --cluster-state-address
   bool uses_scheduler = false;      // --scheduler-address
   // Registers the service's own flags beside the shared ones, so one parse
   // and one --help cover both; null when it has none.
-  std::function<void(FlagSet&)> register_flags;
+  std::function<void(FlagSet&)> register_flags = nullptr;
 };
 
 // The flags every service shares (controller-runtime's names where it has
