@@ -13,6 +13,7 @@
 #define MCK8S_PLACEMENT_AVX2 1
 #endif
 
+#include "fit_bounds.h"
 #include "mck8s/placement/request.h"
 
 namespace mck8s::placement {
@@ -133,12 +134,6 @@ bool Deducted(std::span<const NodeDeduction> deductions, int32_t node, const Res
   return true;
 }
 
-int64_t Floor(double total, double inverse) {
-  const double estimate = total * inverse;
-  if (estimate >= 0x1p62) return int64_t{1} << 62;
-  return static_cast<int64_t>(estimate);
-}
-
 }  // namespace
 
 FitQuery FitQuery::Prepare(const ReplicaRequirements& requirements) {
@@ -192,15 +187,10 @@ FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const 
   double high;
   double largest_node;  // an upper bound of any node's replicas, pods aside
   if (use_cpu && use_memory) {
-    const BucketSum& low_sum = model.bucket_sum(query.ratio_bucket, cluster);
-    const BucketSum& high_sum = model.bucket_sum(query.ratio_bucket + 1, cluster);
-    const double below = low_sum.cpu_millis * query.inverse_cpu;
-    const double above = (index.plain_memory_bytes - high_sum.memory_bytes) * query.inverse_memory;
-    const double inside_cpu = (high_sum.cpu_millis - low_sum.cpu_millis) * query.inverse_cpu;
-    const double inside_memory =
-        (high_sum.memory_bytes - low_sum.memory_bytes) * query.inverse_memory;
-    high = below + above + std::min(inside_cpu, inside_memory);
-    low = below + above + query.bucket_factor * std::max(inside_cpu, inside_memory);
+    const BucketShares shares = SharesByBucket(model, cluster, index, query);
+    high = shares.below_and_above + std::min(shares.inside_cpu, shares.inside_memory);
+    low = shares.below_and_above +
+          query.bucket_factor * std::max(shares.inside_cpu, shares.inside_memory);
     largest_node = std::min(index.max_cpu_millis * query.inverse_cpu,
                             index.max_memory_bytes * query.inverse_memory);
   } else if (use_cpu) {
@@ -214,7 +204,7 @@ FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const 
   }
   const double pods = index.plain_pods * query.inverse_pods;
   high = std::min(high, pods);
-  if (!want_lower) return {0, Floor(high * (1.0 + 1e-9), 1.0)};
+  if (!want_lower) return {0, FloorOfProduct(high * (1.0 + 1e-9), 1.0)};
   // Floors lose less than one replica per node; pod slots may cut deeper
   // unless even the largest node's share stays below every node's slots.
   const double slots = index.min_pods * query.inverse_pods;
@@ -224,7 +214,7 @@ FitBounds PlainFitBounds(const ClusterModel& model, ClusterIndex cluster, const 
     low = 0;
   }
   FitBounds bounds;
-  bounds.upper = Floor(high * (1.0 + 1e-9), 1.0);
+  bounds.upper = FloorOfProduct(high * (1.0 + 1e-9), 1.0);
   bounds.lower = low <= 0 ? 0 : static_cast<int64_t>(std::ceil(low * (1.0 - 1e-9)));
   bounds.lower = std::min(bounds.lower, bounds.upper);
   return bounds;
@@ -328,10 +318,10 @@ int64_t FitUpperBound(const ClusterModel& model, ClusterIndex cluster, const Fit
   const double memory = plain_nodes_only ? fit.plain_memory_bytes : index.schedulable_memory_bytes;
   const double pods = plain_nodes_only ? fit.plain_pods : index.schedulable_pods;
   // Sums may exceed 2^53 and round; one more replica absorbs that.
-  int64_t bound = Floor(pods, query.inverse_pods) + 1;
-  if (query.cpu_millis > 0) bound = std::min(bound, Floor(cpu, query.inverse_cpu) + 1);
+  int64_t bound = FloorOfProduct(pods, query.inverse_pods) + 1;
+  if (query.cpu_millis > 0) bound = std::min(bound, FloorOfProduct(cpu, query.inverse_cpu) + 1);
   if (query.memory_bytes > 0) {
-    bound = std::min(bound, Floor(memory, query.inverse_memory) + 1);
+    bound = std::min(bound, FloorOfProduct(memory, query.inverse_memory) + 1);
   }
   return bound;
 }

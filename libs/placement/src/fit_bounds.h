@@ -21,6 +21,30 @@ inline int64_t FloorOfProduct(double total, double inverse) {
   return static_cast<int64_t>(estimate);
 }
 
+// Replicas of a CPU-and-memory query the plain nodes hold by ratio bucket:
+// nodes in buckets below the query's are bound by CPU, above it by memory,
+// and the query's own bucket by either (see fit.h).
+struct BucketShares {
+  double below_and_above = 0;
+  double inside_cpu = 0;
+  double inside_memory = 0;
+};
+
+[[gnu::always_inline]] inline BucketShares SharesByBucket(const ClusterModel& model,
+                                                          ClusterIndex cluster,
+                                                          const ClusterFitIndex& index,
+                                                          const FitQuery& query) {
+  const BucketSum& low_sum = model.bucket_sum(query.ratio_bucket, cluster);
+  const BucketSum& high_sum = model.bucket_sum(query.ratio_bucket + 1, cluster);
+  BucketShares shares;
+  shares.below_and_above =
+      low_sum.cpu_millis * query.inverse_cpu +
+      (index.plain_memory_bytes - high_sum.memory_bytes) * query.inverse_memory;
+  shares.inside_cpu = (high_sum.cpu_millis - low_sum.cpu_millis) * query.inverse_cpu;
+  shares.inside_memory = (high_sum.memory_bytes - low_sum.memory_bytes) * query.inverse_memory;
+  return shares;
+}
+
 // PlainFitBounds(model, cluster, query, /*want_lower=*/false).upper.
 [[gnu::always_inline]] inline int64_t PlainFitUpperBound(const ClusterModel& model,
                                                          ClusterIndex cluster,
@@ -35,14 +59,8 @@ inline int64_t FloorOfProduct(double total, double inverse) {
   }
   double high;
   if (use_cpu && use_memory) {
-    const BucketSum& low_sum = model.bucket_sum(query.ratio_bucket, cluster);
-    const BucketSum& high_sum = model.bucket_sum(query.ratio_bucket + 1, cluster);
-    const double below = low_sum.cpu_millis * query.inverse_cpu;
-    const double above = (index.plain_memory_bytes - high_sum.memory_bytes) * query.inverse_memory;
-    const double inside_cpu = (high_sum.cpu_millis - low_sum.cpu_millis) * query.inverse_cpu;
-    const double inside_memory =
-        (high_sum.memory_bytes - low_sum.memory_bytes) * query.inverse_memory;
-    high = below + above + std::min(inside_cpu, inside_memory);
+    const BucketShares shares = SharesByBucket(model, cluster, index, query);
+    high = shares.below_and_above + std::min(shares.inside_cpu, shares.inside_memory);
   } else if (use_cpu) {
     high = index.plain_cpu_millis * query.inverse_cpu;
   } else if (use_memory) {
