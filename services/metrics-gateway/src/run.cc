@@ -58,7 +58,8 @@ void RegisterGatewayFlags(runtime::FlagSet& flags, GatewayOptions& options, Serf
                   "the member cluster's name.");
   flags.AddDouble("member-qps", &options.member_client_options.qps,
                   "Client-side request rate limit towards each member cluster (0: none); the "
-                  "burst is twice this.");
+                  "burst is twice this. It replaces --kube-api-qps for the members, which a "
+                  "thousand-member fleet multiplies.");
   flags.AddString("serf-rpc-address", &serf.rpc_address,
                   "host:port of the Serf agent whose coordinates give the measured RTTs. Empty: "
                   "the first member's spec.serf.rpcAddress that answers. Members take part when "
@@ -119,8 +120,7 @@ int RunGatewayMain(int argc, char** argv) {
         if (const char* key = std::getenv("SERF_RPC_AUTH")) serf_options.auth_key = key;
         serf = std::make_unique<SerfRttSource>(serf_options);
         options.measured_rtt = serf.get();
-        kubeapi::ClientOptions client_options;
-        client_options.metrics = &rt.registry();
+        kubeapi::ClientOptions client_options = service::ManagementClientOptions(rt, shared);
         client_options.user_agent = "mck8s-metrics-gateway";
         absl::StatusOr<std::unique_ptr<kubeapi::Client>> client =
             kubeapi::Client::Create(config, client_options);

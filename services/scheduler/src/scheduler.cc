@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "mck8s/runtime/grpc_server.h"
 #include "mck8s/runtime/log.h"
+#include "mck8s/service/controller_main.h"
 
 namespace mck8s::scheduler {
 namespace {
@@ -29,13 +30,10 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(runtime::ServiceRun
                                                              const runtime::ServiceOptions& options,
                                                              const kubeapi::RestConfig& config) {
   std::unique_ptr<Scheduler> s(new Scheduler());
-  kubeapi::ClientOptions client_options;
-  client_options.qps = options.kube_api_qps;
-  client_options.burst = static_cast<int>(options.kube_api_burst);
+  kubeapi::ClientOptions client_options = service::ManagementClientOptions(runtime, options);
   // Informers and controllers retry on their own schedules; a request that
   // retried for long would only delay shutdown.
   client_options.max_retries = 3;
-  client_options.metrics = &runtime.registry();
   absl::StatusOr<std::unique_ptr<kubeapi::Client>> management =
       kubeapi::Client::Create(config, client_options);
   if (!management.ok()) return management.status();

@@ -24,16 +24,24 @@
 
 #include "absl/status/status.h"
 #include "mck8s/kubeapi/config.h"
+#include "mck8s/kubeapi/rest_client.h"
 #include "mck8s/runtime/service.h"
 
 namespace mck8s::service {
 
-using ControllerInit = std::function<absl::Status(
-    runtime::ServiceRuntime& runtime, const runtime::ServiceOptions& options,
-    const kubeapi::RestConfig& config)>;
+using ControllerInit = std::function<absl::Status(runtime::ServiceRuntime& runtime,
+                                                  const runtime::ServiceOptions& options,
+                                                  const kubeapi::RestConfig& config)>;
 
 int RunControllerMain(int argc, char** argv, const runtime::ServiceSpec& spec,
                       const ControllerInit& init);
+
+// Client options for the management cluster from the shared flags: the
+// --kube-api-qps and --kube-api-burst limits, and request metrics in the
+// runtime's registry. Every controller starts its management client from
+// these, so the flags mean the same in every service.
+kubeapi::ClientOptions ManagementClientOptions(runtime::ServiceRuntime& runtime,
+                                               const runtime::ServiceOptions& options);
 
 }  // namespace mck8s::service
 
