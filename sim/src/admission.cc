@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "mck8s/apischema/crd.h"
 #include "mck8s/apischema/field_error.h"
+#include "mck8s/base/strings.h"
 #include "mck8s/k8stypes/label_selector.h"
 #include "mck8s/k8stypes/quantity.h"
 #include "mck8s/k8stypes/validation.h"
@@ -26,8 +27,6 @@
 
 namespace mck8s::sim {
 namespace {
-
-std::string_view Std(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 constexpr char kSubdomainDetail[] =
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
@@ -114,7 +113,7 @@ void CanonicalizeResourceList(rapidjson::Value* list, const std::string& path,
       causes.push_back(FieldInvalid(field, ToJson(it->value), kQuantityDetail));
       continue;
     }
-    absl::StatusOr<k8stypes::Quantity> q = k8stypes::Quantity::Parse(Std(text));
+    absl::StatusOr<k8stypes::Quantity> q = k8stypes::Quantity::Parse(ToStd(text));
     if (!q.ok()) {
       causes.push_back(FieldInvalid(field, Quoted(text), kQuantityDetail));
       continue;
@@ -176,7 +175,7 @@ void ValidateContainers(rapidjson::Value* containers, const std::string& path, b
     absl::string_view name = GetString(c, {"name"});
     if (name.empty()) {
       causes.push_back(FieldRequired(absl::StrCat(item, ".name")));
-    } else if (!k8stypes::ValidateDns1123Label(Std(name)).ok()) {
+    } else if (!k8stypes::ValidateDns1123Label(ToStd(name)).ok()) {
       causes.push_back(FieldInvalid(absl::StrCat(item, ".name"), Quoted(name), kLabelDetail));
     } else if (!names.insert(std::string(name)).second) {
       causes.push_back(FieldDuplicate(absl::StrCat(item, ".name"), Quoted(name)));
@@ -202,8 +201,8 @@ void ValidateContainers(rapidjson::Value* containers, const std::string& path, b
       for (auto r = requests->MemberBegin(); r != requests->MemberEnd(); ++r) {
         auto l = limits->FindMember(r->name);
         if (l == limits->MemberEnd() || !r->value.IsString() || !l->value.IsString()) continue;
-        auto rq = k8stypes::Quantity::Parse(Std(GetString(r->value, {})));
-        auto lq = k8stypes::Quantity::Parse(Std(GetString(l->value, {})));
+        auto rq = k8stypes::Quantity::Parse(ToStd(GetString(r->value, {})));
+        auto lq = k8stypes::Quantity::Parse(ToStd(GetString(l->value, {})));
         if (rq.ok() && lq.ok() && *rq > *lq) {
           absl::string_view resource(r->name.GetString(), r->name.GetStringLength());
           causes.push_back(FieldInvalid(
@@ -446,25 +445,25 @@ absl::Status Cluster::Admit(const ResourceType& type, rapidjson::Document& objec
   if (!name.empty()) {
     const bool label_name = type.kind == "Namespace" || type.kind == "Service";
     if (type.kind == "Service") {
-      if (!k8stypes::ValidateDns1123Label(Std(name)).ok() || !absl::ascii_isalpha(name[0])) {
+      if (!k8stypes::ValidateDns1123Label(ToStd(name)).ok() || !absl::ascii_isalpha(name[0])) {
         causes.push_back(FieldInvalid("metadata.name", Quoted(name), kDns1035Detail));
       }
     } else if (label_name) {
-      if (!k8stypes::ValidateDns1123Label(Std(name)).ok()) {
+      if (!k8stypes::ValidateDns1123Label(ToStd(name)).ok()) {
         causes.push_back(FieldInvalid("metadata.name", Quoted(name), kLabelDetail));
       }
-    } else if (!k8stypes::ValidateDns1123Subdomain(Std(name)).ok()) {
+    } else if (!k8stypes::ValidateDns1123Subdomain(ToStd(name)).ok()) {
       causes.push_back(FieldInvalid("metadata.name", Quoted(name), kSubdomainDetail));
     }
   }
   if (const rapidjson::Value* labels = Find(meta, {"labels"}); labels != nullptr && labels->IsObject()) {
     for (auto it = labels->MemberBegin(); it != labels->MemberEnd(); ++it) {
       absl::string_view key(it->name.GetString(), it->name.GetStringLength());
-      if (absl::Status s = k8stypes::ValidateLabelKey(Std(key)); !s.ok()) {
+      if (absl::Status s = k8stypes::ValidateLabelKey(ToStd(key)); !s.ok()) {
         causes.push_back(FieldInvalid("metadata.labels", Quoted(key), s.message()));
       }
       absl::string_view value = GetString(it->value, {});
-      if (absl::Status s = k8stypes::ValidateLabelValue(Std(value)); !s.ok()) {
+      if (absl::Status s = k8stypes::ValidateLabelValue(ToStd(value)); !s.ok()) {
         causes.push_back(FieldInvalid(absl::StrCat("metadata.labels"), Quoted(value), s.message()));
       }
     }
@@ -473,7 +472,7 @@ absl::Status Cluster::Admit(const ResourceType& type, rapidjson::Document& objec
       annotations != nullptr && annotations->IsObject()) {
     for (auto it = annotations->MemberBegin(); it != annotations->MemberEnd(); ++it) {
       absl::string_view key(it->name.GetString(), it->name.GetStringLength());
-      if (absl::Status s = k8stypes::ValidateLabelKey(Std(key)); !s.ok()) {
+      if (absl::Status s = k8stypes::ValidateLabelKey(ToStd(key)); !s.ok()) {
         causes.push_back(FieldInvalid("metadata.annotations", Quoted(key), s.message()));
       }
     }

@@ -16,6 +16,7 @@
 #include "mck8s/apischema/crd.h"
 #include "mck8s/apischema/yaml_json.h"
 #include "mck8s/base/status_macros.h"
+#include "mck8s/base/strings.h"
 #include "mck8s/sim/api_error.h"
 #include "mck8s/sim/builtin_types.h"
 #include "mck8s/sim/json.h"
@@ -27,8 +28,6 @@ namespace {
 
 constexpr char kCrdResourceId[] = "customresourcedefinitions.apiextensions.k8s.io";
 constexpr char kCrdCleanupFinalizer[] = "customresourcecleanup.apiextensions.k8s.io";
-
-std::string_view Std(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 absl::string_view PathWithoutDot(absl::string_view path) {
   absl::ConsumePrefix(&path, ".");
@@ -406,7 +405,7 @@ absl::StatusOr<Cluster::WriteResult> Cluster::Patch(const ResourceType& type,
   rapidjson::Document patch;
   if (patch_type == PatchType::kApply) {
     absl::StatusOr<rapidjson::Document> parsed =
-        apischema::ParseYamlDocument(Std(patch_text));
+        apischema::ParseYamlDocument(ToStd(patch_text));
     if (!parsed.ok()) {
       return BadRequestError(absl::StrCat("error decoding YAML: ", parsed.status().message()));
     }

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "mck8s/base/strings.h"
 #include "mck8s/k8stypes/quantity.h"
 #include "mck8s/sim/api_error.h"
 #include "mck8s/sim/json.h"
@@ -32,25 +33,11 @@ constexpr char kRunDurationAnnotation[] = "sim.mck8s.io/run-duration";
 constexpr char kTemplateHashLabel[] = "pod-template-hash";
 constexpr char kTimeFormat[] = "%Y-%m-%dT%H:%M:%SZ";
 
-std::string_view Std(absl::string_view s) { return std::string_view(s.data(), s.size()); }
-
-int64_t CpuMillis(const rapidjson::Value* v) {
-  if (v == nullptr || !v->IsString()) return 0;
-  absl::StatusOr<int64_t> m = k8stypes::ParseCpuMillis(Std(GetString(*v, {})));
-  return m.ok() ? *m : 0;
-}
-
-int64_t MemoryBytes(const rapidjson::Value* v) {
-  if (v == nullptr || !v->IsString()) return 0;
-  absl::StatusOr<int64_t> b = k8stypes::ParseMemoryBytes(Std(GetString(*v, {})));
-  return b.ok() ? *b : 0;
-}
-
 int64_t Count(const rapidjson::Value* v) {
   if (v == nullptr) return 0;
   if (v->IsInt64()) return v->GetInt64();
   if (!v->IsString()) return 0;
-  absl::StatusOr<k8stypes::Quantity> q = k8stypes::Quantity::Parse(Std(GetString(*v, {})));
+  absl::StatusOr<k8stypes::Quantity> q = k8stypes::Quantity::Parse(ToStd(GetString(*v, {})));
   return q.ok() ? q->Value() : 0;
 }
 
@@ -241,21 +228,21 @@ PodRequests RequestsOf(const rapidjson::Value& pod) {
   if (const rapidjson::Value* containers = Find(pod, {"spec", "containers"});
       containers != nullptr && containers->IsArray()) {
     for (const rapidjson::Value& c : containers->GetArray()) {
-      total.cpu_millis += CpuMillis(Find(c, {"resources", "requests", "cpu"}));
-      total.memory_bytes += MemoryBytes(Find(c, {"resources", "requests", "memory"}));
+      total.cpu_millis += QuantityCpuMillis(Find(c, {"resources", "requests", "cpu"}));
+      total.memory_bytes += QuantityMemoryBytes(Find(c, {"resources", "requests", "memory"}));
     }
   }
   if (const rapidjson::Value* init = Find(pod, {"spec", "initContainers"});
       init != nullptr && init->IsArray()) {
     for (const rapidjson::Value& c : init->GetArray()) {
       total.cpu_millis =
-          std::max(total.cpu_millis, CpuMillis(Find(c, {"resources", "requests", "cpu"})));
-      total.memory_bytes = std::max(total.memory_bytes,
-                                    MemoryBytes(Find(c, {"resources", "requests", "memory"})));
+          std::max(total.cpu_millis, QuantityCpuMillis(Find(c, {"resources", "requests", "cpu"})));
+      total.memory_bytes = std::max(
+          total.memory_bytes, QuantityMemoryBytes(Find(c, {"resources", "requests", "memory"})));
     }
   }
-  total.cpu_millis += CpuMillis(Find(pod, {"spec", "overhead", "cpu"}));
-  total.memory_bytes += MemoryBytes(Find(pod, {"spec", "overhead", "memory"}));
+  total.cpu_millis += QuantityCpuMillis(Find(pod, {"spec", "overhead", "cpu"}));
+  total.memory_bytes += QuantityMemoryBytes(Find(pod, {"spec", "overhead", "memory"}));
   return total;
 }
 
@@ -731,8 +718,8 @@ class ClusterControllers::Impl {
         ++reasons["node(s) didn't match Pod's node affinity/selector"];
         continue;
       }
-      const int64_t cpu = CpuMillis(Find(node, {"status", "allocatable", "cpu"}));
-      const int64_t memory = MemoryBytes(Find(node, {"status", "allocatable", "memory"}));
+      const int64_t cpu = QuantityCpuMillis(Find(node, {"status", "allocatable", "cpu"}));
+      const int64_t memory = QuantityMemoryBytes(Find(node, {"status", "allocatable", "memory"}));
       const int64_t count = Count(Find(node, {"status", "allocatable", "pods"}));
       const Usage& used = usage[node_ref->name];
       bool fits = true;

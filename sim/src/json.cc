@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "mck8s/base/strings.h"
+#include "mck8s/k8stypes/quantity.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -192,6 +194,18 @@ bool JsonEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
 
 std::string DescribeValue(const rapidjson::Value& value) {
   return ToJson(value);
+}
+
+int64_t QuantityCpuMillis(const rapidjson::Value* value) {
+  if (value == nullptr || !value->IsString()) return 0;
+  absl::StatusOr<int64_t> millis = k8stypes::ParseCpuMillis(ToStd(GetString(*value, {})));
+  return millis.ok() ? *millis : 0;
+}
+
+int64_t QuantityMemoryBytes(const rapidjson::Value* value) {
+  if (value == nullptr || !value->IsString()) return 0;
+  absl::StatusOr<int64_t> bytes = k8stypes::ParseMemoryBytes(ToStd(GetString(*value, {})));
+  return bytes.ok() ? *bytes : 0;
 }
 
 }  // namespace mck8s::sim

@@ -18,18 +18,6 @@ namespace {
 
 using LabelMap = std::map<std::string, std::string>;
 
-int64_t CpuMillis(const rapidjson::Value* v) {
-  if (v == nullptr || !v->IsString()) return 0;
-  absl::StatusOr<int64_t> m = k8stypes::ParseCpuMillis(ToStd(GetString(*v, {})));
-  return m.ok() ? *m : 0;
-}
-
-int64_t MemoryBytes(const rapidjson::Value* v) {
-  if (v == nullptr || !v->IsString()) return 0;
-  absl::StatusOr<int64_t> b = k8stypes::ParseMemoryBytes(ToStd(GetString(*v, {})));
-  return b.ok() ? *b : 0;
-}
-
 bool ConditionTrue(const rapidjson::Value& object, absl::string_view type) {
   const rapidjson::Value* conditions = Find(object, {"status", "conditions"});
   if (conditions == nullptr || !conditions->IsArray()) return false;
@@ -156,7 +144,8 @@ UsageSnapshot UsageModel::ObserveLocked() {
       NodeUsage usage;
       usage.node = n;
       usage.name = n->name;
-      usage.allocatable_cpu_millis = CpuMillis(Find(n->Parse(), {"status", "allocatable", "cpu"}));
+      usage.allocatable_cpu_millis =
+          QuantityCpuMillis(Find(n->Parse(), {"status", "allocatable", "cpu"}));
       snapshot.nodes.push_back(std::move(usage));
     }
   }
@@ -183,11 +172,12 @@ UsageSnapshot UsageModel::ObserveLocked() {
         for (const rapidjson::Value& c : containers->GetArray()) {
           ContainerUsage container;
           container.name = std::string(GetString(c, {"name"}));
-          container.cpu_request_millis = CpuMillis(Find(c, {"resources", "requests", "cpu"}));
+          container.cpu_request_millis =
+              QuantityCpuMillis(Find(c, {"resources", "requests", "cpu"}));
           container.memory_request_bytes =
-              MemoryBytes(Find(c, {"resources", "requests", "memory"}));
+              QuantityMemoryBytes(Find(c, {"resources", "requests", "memory"}));
           facts.memory_request_bytes += container.memory_request_bytes;
-          int64_t l = CpuMillis(Find(c, {"resources", "limits", "cpu"}));
+          int64_t l = QuantityCpuMillis(Find(c, {"resources", "limits", "cpu"}));
           if (l <= 0) all_limited = false;
           limit += l;
           facts.containers.push_back(std::move(container));

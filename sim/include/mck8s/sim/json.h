@@ -76,6 +76,12 @@ absl::string_view GetString(const rapidjson::Value& root,
 std::optional<int64_t> GetInt(const rapidjson::Value& root,
                               std::initializer_list<absl::string_view> path);
 
+// A Kubernetes quantity string as millicores or bytes; 0 when `value` is
+// null, not a string or not a quantity (objects were validated on
+// admission, so a model reading them needs no error path).
+int64_t QuantityCpuMillis(const rapidjson::Value* value);
+int64_t QuantityMemoryBytes(const rapidjson::Value* value);
+
 // A rapidjson string value copying `text`.
 inline rapidjson::Value MakeString(absl::string_view text, JsonAllocator& alloc) {
   return rapidjson::Value(text.data(), static_cast<rapidjson::SizeType>(text.size()),
