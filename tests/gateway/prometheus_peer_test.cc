@@ -2,11 +2,9 @@
 // simulated FogGuru fleet, one job per cluster with a `cluster` target
 // label: the traffic and CPU figures in the feed equal what Prometheus
 // answers for the same queries.
-#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
@@ -28,19 +26,6 @@ using testing::Sim;
 const kubeapi::GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 const kubeapi::GroupVersionResource kMemberClusters{"fogguru.eu", "v1", "memberclusters"};
 
-// Prometheus takes a fixed port: ask the kernel for a free one.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // The sum of an instant query's samples, or nullopt for an empty answer.
 std::optional<double> Query(int port, const std::string& query) {
   mck8s::testing::HttpResult result = mck8s::testing::HttpGet(
@@ -60,7 +45,9 @@ TEST_CASE("traffic and CPU in the feed equal what a real Prometheus answers") {
   REQUIRE(nantes->Create(kDeployments, Deployment("web", 2)).ok());
 
   mck8s::testing::TempDir dir;
-  const int port = FreePort();
+  // Prometheus takes no port 0.
+  const int port = mck8s::testing::FreeLoopbackPort(SOCK_STREAM);
+  REQUIRE(port > 0);
   std::string config = "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n";
   YAML::Node testbed = YAML::LoadFile(mck8s::testing::SourcePath("sim/testbeds/fogguru.yaml"));
   std::vector<std::string> members;

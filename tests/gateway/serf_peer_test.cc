@@ -1,9 +1,7 @@
 // Real Serf agents (/usr/bin/serf) on loopback, one per member cluster: the
 // feed's measured RTT matrix agrees with what `serf rtt` prints.
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -20,19 +18,6 @@ using testing::Harness;
 using testing::Sim;
 
 const kubeapi::GroupVersionResource kMemberClusters{"fogguru.eu", "v1", "memberclusters"};
-
-// Serf takes fixed ports: ask the kernel for free ones.
-int FreePort(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // What `serf rtt` prints for a pair, in milliseconds.
 std::optional<double> SerfRtt(const std::string& rpc, const std::string& a, const std::string& b) {
@@ -52,8 +37,12 @@ TEST_CASE("the measured RTT matrix agrees with serf rtt within 10%") {
   std::vector<mck8s::testing::Process> agents;
   std::string join;
   for (const std::string& member : members) {
-    const int bind = FreePort(SOCK_DGRAM);
-    rpc.push_back(absl::StrCat("127.0.0.1:", FreePort(SOCK_STREAM)));
+    // Serf takes fixed ports.
+    const int bind = mck8s::testing::FreeLoopbackPort(SOCK_DGRAM);
+    const int rpc_port = mck8s::testing::FreeLoopbackPort(SOCK_STREAM);
+    REQUIRE(bind > 0);
+    REQUIRE(rpc_port > 0);
+    rpc.push_back(absl::StrCat("127.0.0.1:", rpc_port));
     std::vector<std::string> argv = {mck8s::testing::FindTool("serf"),
                                      "agent",
                                      "-node=" + member,

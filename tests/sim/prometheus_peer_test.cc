@@ -4,9 +4,7 @@
 // allocatable CPU per cluster must be the testbed's, and the rate of the
 // cAdvisor CPU counter of a loaded workload must be the load model's.
 
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <csignal>
@@ -37,26 +35,12 @@ using ::mck8s::testing::HttpGet;
 using ::mck8s::testing::HttpRequest;
 using ::mck8s::testing::HttpResult;
 using ::mck8s::testing::Process;
+using ::mck8s::testing::FreeLoopbackPort;
 using ::mck8s::testing::SourcePath;
 using ::mck8s::testing::TempDir;
 using ::mck8s::testing::WriteFile;
 
 constexpr absl::Duration kDeadline = absl::Seconds(60);
-
-// A port nothing listens on right now (Prometheus takes no port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string UrlEncode(absl::string_view text) {
   std::string out;
@@ -156,7 +140,9 @@ TEST_CASE("a real Prometheus scrapes the simulated fleet", "[sim][peer]") {
   while (!running() && absl::Now() < started + kDeadline) absl::SleepFor(absl::Milliseconds(50));
   REQUIRE(running());
 
-  const int prometheus_port = FreePort();
+  // Prometheus takes no port 0.
+  const int prometheus_port = FreeLoopbackPort(SOCK_STREAM);
+  REQUIRE(prometheus_port > 0);
   std::string config =
       "global: {scrape_interval: 1s, evaluation_interval: "
       "1s}\nscrape_configs:\n";

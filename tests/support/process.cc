@@ -1,8 +1,11 @@
 #include "process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +279,19 @@ std::string BinaryPath(std::string_view name) {
 
 std::string SourcePath(std::string_view relative) {
   return absl::StrCat(MCK8S_SOURCE_DIR, "/", std::string(relative));
+}
+
+int FreeLoopbackPort(int type) {
+  const int fd = ::socket(AF_INET, type, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  return bound ? ntohs(address.sin_port) : 0;
 }
 
 std::string FindTool(std::string_view name, std::string_view env_override) {

@@ -111,6 +111,12 @@ void WriteFile(const std::string& path, std::string_view content);
 std::string BinaryPath(std::string_view name);
 // Path of a file in the source tree.
 std::string SourcePath(std::string_view relative);
+// A loopback port nothing is bound to for sockets of `type` (SOCK_STREAM or
+// SOCK_DGRAM), for peers that only take a fixed port; 0 when the kernel
+// gave none. Another process may take it before the peer does, which on a
+// test machine's loopback does not happen in practice.
+int FreeLoopbackPort(int type);
+
 // A peer tool: first `env_override` if that variable is set, then the
 // project's .tools/bin, then PATH, then /usr/bin. Empty when not found.
 std::string FindTool(std::string_view name, std::string_view env_override = "");
