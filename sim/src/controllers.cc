@@ -41,15 +41,6 @@ int64_t Count(const rapidjson::Value* v) {
   return q.ok() ? q->Value() : 0;
 }
 
-bool ConditionTrue(const rapidjson::Value& object, absl::string_view type) {
-  const rapidjson::Value* conditions = Find(object, {"status", "conditions"});
-  if (conditions == nullptr || !conditions->IsArray()) return false;
-  for (const rapidjson::Value& c : conditions->GetArray()) {
-    if (GetString(c, {"type"}) == type) return GetString(c, {"status"}) == "True";
-  }
-  return false;
-}
-
 // Sets a condition, keeping its lastTransitionTime when the status is unchanged
 // (and every time stamp when nothing changed), so that a reconcile that finds
 // nothing new writes nothing.

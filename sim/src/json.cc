@@ -208,4 +208,13 @@ int64_t QuantityMemoryBytes(const rapidjson::Value* value) {
   return bytes.ok() ? *bytes : 0;
 }
 
+bool ConditionTrue(const rapidjson::Value& object, absl::string_view type) {
+  const rapidjson::Value* conditions = Find(object, {"status", "conditions"});
+  if (conditions == nullptr || !conditions->IsArray()) return false;
+  for (const rapidjson::Value& c : conditions->GetArray()) {
+    if (GetString(c, {"type"}) == type) return GetString(c, {"status"}) == "True";
+  }
+  return false;
+}
+
 }  // namespace mck8s::sim

@@ -18,15 +18,6 @@ namespace {
 
 using LabelMap = std::map<std::string, std::string>;
 
-bool ConditionTrue(const rapidjson::Value& object, absl::string_view type) {
-  const rapidjson::Value* conditions = Find(object, {"status", "conditions"});
-  if (conditions == nullptr || !conditions->IsArray()) return false;
-  for (const rapidjson::Value& c : conditions->GetArray()) {
-    if (GetString(c, {"type"}) == type) return GetString(c, {"status"}) == "True";
-  }
-  return false;
-}
-
 LabelMap LabelsOf(const StoredObject& object) {
   return LabelMap(object.labels.begin(), object.labels.end());
 }

@@ -82,6 +82,9 @@ std::optional<int64_t> GetInt(const rapidjson::Value& root,
 int64_t QuantityCpuMillis(const rapidjson::Value* value);
 int64_t QuantityMemoryBytes(const rapidjson::Value* value);
 
+// Whether the object's status.conditions has `type` with status "True".
+bool ConditionTrue(const rapidjson::Value& object, absl::string_view type);
+
 // A rapidjson string value copying `text`.
 inline rapidjson::Value MakeString(absl::string_view text, JsonAllocator& alloc) {
   return rapidjson::Value(text.data(), static_cast<rapidjson::SizeType>(text.size()),
