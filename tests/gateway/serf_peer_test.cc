@@ -37,8 +37,8 @@ TEST_CASE("the measured RTT matrix agrees with serf rtt within 10%") {
   std::vector<mck8s::testing::Process> agents;
   std::string join;
   for (const std::string& member : members) {
-    // Serf takes fixed ports.
-    const int bind = mck8s::testing::FreeLoopbackPort(SOCK_DGRAM);
+    // Serf takes fixed ports; its gossip binds TCP and UDP on one number.
+    const int bind = mck8s::testing::FreeLoopbackPortForTcpAndUdp();
     const int rpc_port = mck8s::testing::FreeLoopbackPort(SOCK_STREAM);
     REQUIRE(bind > 0);
     REQUIRE(rpc_port > 0);
@@ -54,12 +54,15 @@ TEST_CASE("the measured RTT matrix agrees with serf rtt within 10%") {
     if (join.empty()) join = absl::StrCat("127.0.0.1:", bind);
     // The next agent joins this one: wait until its RPC answers.
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline &&
-           mck8s::testing::RunCommand(
-               {mck8s::testing::FindTool("serf"), "members", "-rpc-addr=" + rpc.back()})
-                   .exit_code != 0) {
-      absl::SleepFor(absl::Milliseconds(100));
+    bool answers = false;
+    while (!answers && absl::Now() < deadline) {
+      answers = mck8s::testing::RunCommand(
+                    {mck8s::testing::FindTool("serf"), "members", "-rpc-addr=" + rpc.back()})
+                    .exit_code == 0;
+      if (!answers) absl::SleepFor(absl::Milliseconds(100));
     }
+    INFO("serf agent " << member << ": " << agents.back().Stdout() << agents.back().Stderr());
+    REQUIRE(answers);
   }
 
   std::unique_ptr<kubeapi::Client> management = sim.Connect();

@@ -34,26 +34,12 @@ constexpr char kAuthKey[] = "loopback-key";
 // Pause between two looks at a condition polled with a deadline.
 constexpr absl::Duration kPollPause = absl::Milliseconds(50);
 
-// A port that is free for both TCP and UDP on 127.0.0.1 at the time of the
-// call (Serf's gossip uses both on the same number and cannot bind port 0).
-// The caller retries if someone takes it before the agent binds it.
+// Serf's gossip uses TCP and UDP on one number and cannot bind port 0.
+// The caller retries if someone takes the port before the agent binds it.
 int FreePort() {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(tcp, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::getsockname(tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
-    bool udp_free = ::bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(udp);
-    ::close(tcp);
-    if (udp_free) return ntohs(addr.sin_port);
-  }
-  FAIL("no port free for both TCP and UDP");
-  return 0;
+  const int port = mck8s::testing::FreeLoopbackPortForTcpAndUdp();
+  REQUIRE(port > 0);
+  return port;
 }
 
 struct Agent {

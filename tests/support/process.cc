@@ -42,8 +42,8 @@ std::vector<std::string> BuildEnvironment(const std::map<std::string, std::strin
 }
 
 // Forks and execs; the child's stdin/stdout/stderr become the given fds.
-pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-            int in_fd, int out_fd, int err_fd) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int in_fd,
+            int out_fd, int err_fd) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -292,6 +292,23 @@ int FreeLoopbackPort(int type) {
                      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
   ::close(fd);
   return bound ? ntohs(address.sin_port) : 0;
+}
+
+int FreeLoopbackPortForTcpAndUdp() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int port = FreeLoopbackPort(SOCK_STREAM);
+    if (port == 0) return 0;
+    const int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (udp < 0) return 0;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = ::bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    ::close(udp);
+    if (free) return port;
+  }
+  return 0;
 }
 
 std::string FindTool(std::string_view name, std::string_view env_override) {

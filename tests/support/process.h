@@ -116,6 +116,9 @@ std::string SourcePath(std::string_view relative);
 // gave none. Another process may take it before the peer does, which on a
 // test machine's loopback does not happen in practice.
 int FreeLoopbackPort(int type);
+// A loopback port free for both TCP and UDP (Serf's gossip binds both on one
+// number and takes no port 0); 0 when none was found in 100 tries.
+int FreeLoopbackPortForTcpAndUdp();
 
 // A peer tool: first `env_override` if that variable is set, then the
 // project's .tools/bin, then PATH, then /usr/bin. Empty when not found.
